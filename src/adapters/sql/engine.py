@@ -1,0 +1,148 @@
+"""Engine factory: URLs as users paste them, PgBouncer-safe asyncpg, SQLite in WAL mode."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+from uuid import uuid4
+
+from sqlalchemy import URL, event, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from adapters.sql.tables import metadata
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SQLITE_URL: Final = "sqlite+aiosqlite:///./data/todo.db"
+SQLITE_BUSY_TIMEOUT_MS: Final = 5000
+
+_POSTGRES_SCHEMES: Final = {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"}
+_SQLITE_SCHEMES: Final = {"sqlite", "sqlite+pysqlite"}
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionPlan:
+    """What a pasted URL becomes: the driver URL, driver arguments and the options dropped."""
+
+    url: URL
+    connect_args: dict[str, Any] = field(default_factory=dict)
+    pgbouncer: bool = False
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with its password masked, fit for logs."""
+        return self.url.render_as_string(hide_password=True)
+
+
+def plan_connection(
+    raw_url: str | None,
+    *,
+    pgbouncer: bool | None = None,
+    connect_timeout: float = 10,
+    statement_timeout: float = 30,
+) -> ConnectionPlan:
+    """Translate a SQLAlchemy- or libpq-style URL into asyncpg/aiosqlite terms.
+
+    `pgbouncer=None` means auto: on for Neon's `-pooler` hosts. Behind PgBouncer in
+    transaction mode, asyncpg gets no statement cache and unique prepared-statement names,
+    and no startup parameters (the pooler would refuse them); the statement timeout is then
+    enforced by asyncpg's `command_timeout` alone.
+    """
+    url = make_url(raw_url or DEFAULT_SQLITE_URL)
+    if url.drivername in _SQLITE_SCHEMES | {"sqlite+aiosqlite"}:
+        return _plan_sqlite(url.set(drivername="sqlite+aiosqlite"))
+    if url.drivername not in _POSTGRES_SCHEMES | {"postgresql+asyncpg"}:
+        raise ValueError(f"unsupported database URL scheme: {url.drivername}")
+    query = dict(url.query)
+    url = url.set(drivername="postgresql+asyncpg", query={})
+    behind_pooler = "-pooler" in (url.host or "") if pgbouncer is None else pgbouncer
+    args: dict[str, Any] = {"timeout": connect_timeout, "command_timeout": statement_timeout}
+    if "sslmode" in query:
+        args["ssl"] = str(query.pop("sslmode"))
+    if "connect_timeout" in query:
+        args["timeout"] = float(str(query.pop("connect_timeout")))
+    settings = {"application_name": str(query.pop("application_name", "todo-service"))}
+    if behind_pooler:
+        args["statement_cache_size"] = 0
+        args["prepared_statement_name_func"] = _unique_statement_name
+        url = url.update_query_dict({"prepared_statement_cache_size": "0"})
+    else:
+        settings["statement_timeout"] = str(int(statement_timeout * 1000))
+        args["server_settings"] = settings
+    dropped = tuple(sorted(query))
+    if dropped:
+        log.info("ignoring libpq-only URL options: %s", ", ".join(dropped))
+    return ConnectionPlan(url=url, connect_args=args, pgbouncer=behind_pooler, dropped=dropped)
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid4()}__"
+
+
+def _plan_sqlite(url: URL) -> ConnectionPlan:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return ConnectionPlan(url=url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+
+def build_engine(
+    plan: ConnectionPlan,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 30,
+    pool_recycle: int = 300,
+    pool_pre_ping: bool = True,
+    echo: bool = False,
+) -> AsyncEngine:
+    """An engine for `plan`, with the pool sized and timed as configured."""
+    engine = create_async_engine(
+        plan.url,
+        connect_args=plan.connect_args,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        pool_recycle=pool_recycle,
+        pool_pre_ping=pool_pre_ping and not plan.is_sqlite,
+        echo=echo,
+        hide_parameters=True,
+    )
+    if plan.is_sqlite:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    log.info("database: %s%s", plan.safe_url, " (via PgBouncer)" if plan.pgbouncer else "")
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    """WAL lets readers run beside the writer; the busy timeout waits out short locks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded values after commit (use cases return them)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    """Create missing tables (DB_AUTO_CREATE); Alembic owns real schema changes."""
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)

@@ -1,0 +1,90 @@
+"""SQLModel tables: the storage shape of the entities. Never leaves the SQL adapter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, Dialect, Index, MetaData, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Column, Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+RECURRENCE_CHECK = "ck_tasks_recurrence"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out: timestamptz on PostgreSQL, naive UTC text on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        aware = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
+
+    def process_result_value(
+        self,
+        value: datetime | None,
+        dialect: Dialect,  # noqa: ARG002  (same on every dialect)
+    ) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _moment(*, nullable: bool = False) -> Any:
+    return Field(sa_column=Column(UtcDateTime(), nullable=nullable))
+
+
+class TaskRow(SQLModel, table=True):
+    """One task. `priority` is stored as its rank (1 low .. 3 high) so it sorts in SQL;
+    `title_key` is the case-folded title that title sorting uses; `completion_version` is the
+    version at which `completed` last changed, so one UPDATE ... RETURNING can tell whether it
+    is the write that completed the task (and a recurring task needs its next occurrence)."""
+
+    __tablename__: ClassVar[Any] = "tasks"
+    __table_args__: ClassVar[Any] = (
+        CheckConstraint(
+            "(recurring AND recurring_pattern IS NOT NULL)"
+            " OR (NOT recurring AND recurring_pattern IS NULL)",
+            name="recurrence",
+        ),
+        CheckConstraint("priority BETWEEN 1 AND 3", name="priority"),
+        Index(None, "user_id", "created_at", "id"),
+        Index(None, "user_id", "updated_at", "id"),
+        Index(None, "user_id", "due_date", "id"),
+        Index(None, "user_id", "priority", "id"),
+        Index(None, "user_id", "title_key", "id"),
+        Index(None, "tags", postgresql_using="gin").ddl_if(dialect="postgresql"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=255)
+    title: str = Field(max_length=200)
+    title_key: str = Field(sa_column=Column(Text(), nullable=False))
+    description: str | None = Field(default=None, max_length=1000)
+    priority: int
+    tags: list[str] = Field(
+        sa_column=Column(JSON().with_variant(JSONB(), "postgresql"), nullable=False)
+    )
+    due_date: datetime | None = _moment(nullable=True)
+    recurring: bool
+    recurring_pattern: str | None = Field(default=None, max_length=10)
+    completed: bool
+    completed_at: datetime | None = _moment(nullable=True)
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()
+    version: int
+    completion_version: int
