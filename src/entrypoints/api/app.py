@@ -1,0 +1,60 @@
+"""The FastAPI app factory: takes a container, wires it, adds routes and error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+from entrypoints.api import deps
+from entrypoints.api.errors import install_error_handlers
+from entrypoints.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from entrypoints.api.routes import health, tasks
+from entrypoints.container import Container
+from entrypoints.lifecycle import running
+
+DESCRIPTION = """
+Tasks (and, next, conversations and chat) for a todo app with an AI assistant.
+
+Every `/api/{user_id}/...` request needs `Authorization: Bearer <JWT>` whose `sub` equals
+`{user_id}`. Errors are `application/problem+json` (RFC 9457). Task responses carry
+`ETag: "<version>"`; send it back as `If-Match` to refuse lost updates (412).
+"""
+
+
+def create_app(container: Container) -> FastAPI:
+    """An app serving `container`'s adapters; the container lives on `app.state`."""
+    settings = container.settings()
+    settings.check_auth()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with running(container):
+            yield
+
+    app = FastAPI(
+        title="Todo service",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        middleware=[
+            Middleware(RequestContextMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origin_list,
+                allow_methods=["*"],
+                allow_headers=["*"],
+                expose_headers=["ETag", "Location", "Link", "X-Request-ID", "Retry-After"],
+            ),
+            Middleware(BodyGuardMiddleware),
+        ],
+    )
+    app.state.container = container
+    container.wire(modules=[deps])
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(tasks.router)
+    return app

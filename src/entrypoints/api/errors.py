@@ -1,0 +1,110 @@
+"""The one place that knows HTTP statuses: core and edge errors become problem+json."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from application.errors import InvalidCursorError, StorageUnavailableError
+from domain.errors import InvalidTaskError, TaskNotFoundError, VersionMismatchError
+from entrypoints.api.auth import ForeignPathError, NotAuthenticatedError
+from entrypoints.api.problems import problem_response
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS: Final = "5"
+
+# error class -> (status, problem kind); looked up along the MRO, most specific first.
+STATUS_OF: Final[dict[type[Exception], tuple[int, str]]] = {
+    NotAuthenticatedError: (401, "unauthenticated"),
+    ForeignPathError: (403, "forbidden"),
+    TaskNotFoundError: (404, "not-found"),
+    VersionMismatchError: (412, "version-mismatch"),
+    InvalidTaskError: (422, "validation"),
+    InvalidCursorError: (422, "validation"),
+    StorageUnavailableError: (503, "database-unavailable"),
+}
+
+
+def _detail(error: Exception) -> str:
+    if isinstance(error, TaskNotFoundError):
+        return f"Task {error.task_id} not found."
+    if isinstance(error, VersionMismatchError):
+        return f"Task {error.task_id} is at version {error.actual}; If-Match did not match."
+    if isinstance(error, NotAuthenticatedError):
+        return error.reason
+    if isinstance(error, ForeignPathError):
+        return "The path names another user."
+    if isinstance(error, StorageUnavailableError):
+        return "The database is unavailable; retry shortly."
+    return "The request has invalid fields."
+
+
+def _field_errors(error: Exception) -> list[dict[str, Any]] | None:
+    if isinstance(error, InvalidTaskError):
+        return [{"loc": ["body", issue.field], "msg": issue.reason} for issue in error.issues]
+    if isinstance(error, InvalidCursorError):
+        return [{"loc": ["query", "cursor"], "msg": str(error)}]
+    return None
+
+
+_HEADERS: Final = {
+    HTTPStatus.UNAUTHORIZED: {"WWW-Authenticate": "Bearer"},
+    HTTPStatus.SERVICE_UNAVAILABLE: {"Retry-After": RETRY_AFTER_SECONDS},
+}
+
+
+async def handle_known(request: Request, error: Exception) -> Response:
+    """Any mapped error, rendered by the nearest class in its MRO."""
+    status, kind = next(STATUS_OF[cls] for cls in type(error).__mro__ if cls in STATUS_OF)
+    return problem_response(
+        status,
+        detail=_detail(error),
+        instance=request.url.path,
+        kind=kind,
+        errors=_field_errors(error),
+        headers=_HEADERS.get(HTTPStatus(status)),
+    )
+
+
+async def handle_validation(request: Request, error: Exception) -> Response:
+    """Pydantic's request errors: 400 for malformed JSON, else 422 listing every field."""
+    assert isinstance(error, RequestValidationError)  # noqa: S101  (registered for it only)
+    issues = error.errors()
+    if any(issue.get("type") == "json_invalid" for issue in issues):
+        return problem_response(
+            400, detail="The body is not valid JSON.", instance=request.url.path, kind="bad-json"
+        )
+    errors = [
+        {"loc": list(issue["loc"]), "msg": str(issue["msg"]).removeprefix("Value error, ")}
+        for issue in issues
+    ]
+    return problem_response(
+        422,
+        detail=f"{len(errors)} invalid field(s).",
+        instance=request.url.path,
+        kind="validation",
+        errors=errors,
+    )
+
+
+async def handle_http(request: Request, error: Exception) -> Response:
+    """Routing errors (404 unknown path, 405 wrong method) as problems."""
+    assert isinstance(error, StarletteHTTPException)  # noqa: S101  (registered for it only)
+    headers = dict(error.headers) if error.headers else None
+    return problem_response(
+        error.status_code, detail=error.detail, instance=request.url.path, headers=headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    for error_class in STATUS_OF:
+        app.add_exception_handler(error_class, handle_known)
+    app.add_exception_handler(RequestValidationError, handle_validation)
+    app.add_exception_handler(StarletteHTTPException, handle_http)

@@ -1,0 +1,113 @@
+"""Pure ASGI middleware: request ids, a last-resort 500, and body size and type guards."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Final
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.api.problems import problem_response
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER: Final = "x-request-id"
+MAX_BODY_BYTES: Final = 64 * 1024
+_SANE_REQUEST_ID: Final = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_BODY_METHODS: Final = {"POST", "PUT", "PATCH"}
+
+
+class RequestContextMiddleware:
+    """Outermost: tags every response with X-Request-ID (the client's when it is sane) and
+    turns any unhandled exception into a generic 500 that reveals nothing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        offered = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        request_id = offered if _SANE_REQUEST_ID.match(offered) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error (request %s)", request_id)
+            if started:
+                raise
+            response = problem_response(
+                500,
+                detail="An unexpected error occurred; it has been logged.",
+                instance=scope["path"],
+                headers={REQUEST_ID_HEADER: request_id},
+            )
+            await response(scope, receive, send)
+
+
+class BodyTooLargeError(Exception):
+    """The request body went over the limit while streaming in."""
+
+
+class BodyGuardMiddleware:
+    """413 for a body over 64 KiB, 415 for a body that is not JSON."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(413, "The request body is over 64 KiB.", scope, receive, send)
+            return
+        has_body = length not in (None, "0") or "transfer-encoding" in headers
+        if has_body and not _is_json(headers.get("content-type", "")):
+            detail = "The request body must be JSON (Content-Type: application/json)."
+            await self._refuse(415, detail, scope, receive, send)
+            return
+        try:
+            await self.app(scope, self._counting(receive), send)
+        except BodyTooLargeError:
+            await self._refuse(413, "The request body is over 64 KiB.", scope, receive, send)
+
+    def _counting(self, receive: Receive) -> Receive:
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLargeError
+            return message
+
+        return counted
+
+    @staticmethod
+    async def _refuse(status: int, detail: str, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(status, detail=detail, instance=scope["path"])
+        await response(scope, receive, send)
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")

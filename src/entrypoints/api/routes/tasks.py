@@ -1,0 +1,218 @@
+"""Task routes: translate HTTP to use-case calls and domain results to HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+
+from application.listing import TaskFilter, TaskSort
+from application.tasks import (
+    Completion,
+    create_task,
+    delete_task,
+    get_task,
+    list_tasks,
+    set_completion,
+    update_task,
+)
+from domain.errors import InvalidTaskError
+from domain.tasks import Task, normalize_tag, to_utc
+from entrypoints.api.deps import ClockDep, OwnerDep, UowDep
+from entrypoints.api.problems import problem_responses
+from entrypoints.api.schemas.listing import TaskListParams
+from entrypoints.api.schemas.tasks import (
+    CompletionRequest,
+    TaskCreate,
+    TaskOut,
+    TaskReplace,
+    TaskUpdate,
+)
+
+router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
+
+_AUTH: Final = (401, 403, 503)
+_WRITE: Final = (*_AUTH, 400, 413, 415, 422)
+_ONE: Final = (*_WRITE, 404, 412)
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description='`"<version>"` from the ETag; on a mismatch the answer is 412 and nothing '
+        "changes. Without it the last write wins."
+    ),
+]
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    """The version `If-Match` asks for; None for `*` or no header. A tag that is no
+    version of ours (weak, malformed) can match nothing, so it yields -1 (412)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.split(",")[0].strip()
+    digits = tag[1:-1] if len(tag) > 2 and tag[0] == tag[-1] == '"' else ""  # noqa: PLR2004
+    return int(digits) if digits.isdigit() else -1
+
+
+def _one(task: Task, response: Response) -> TaskOut:
+    response.headers["ETag"] = f'"{task.version}"'
+    return TaskOut.of(task)
+
+
+def _changed(done: Completion, response: Response) -> TaskOut:
+    if done.next is not None:
+        location = f"/api/{done.next.user_id}/tasks/{done.next.id}"
+        response.headers["Link"] = f'<{location}>; rel="next-occurrence"'
+    return _one(done.task, response)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a task",
+    response_description="The task; `Location` and `ETag` headers point at it.",
+    responses=problem_responses(*_WRITE),
+)
+async def create(
+    body: TaskCreate, owner: OwnerDep, uow: UowDep, clock: ClockDep, response: Response
+) -> TaskOut:
+    task = await create_task(uow, user_id=owner, fields=body.to_fields(), at=clock.now())
+    response.headers["Location"] = f"/api/{owner}/tasks/{task.id}"
+    return _one(task, response)
+
+
+@router.get(
+    "",
+    summary="List tasks: filtered, sorted, keyset-paginated",
+    response_description='A bare array; `Link: <...>; rel="next"` when more rows follow.',
+    responses=problem_responses(*_AUTH, 422),
+)
+async def list_(
+    params: Annotated[TaskListParams, Query()],
+    owner: OwnerDep,
+    uow: UowDep,
+    request: Request,
+    response: Response,
+) -> list[TaskOut]:
+    try:
+        tags = tuple(dict.fromkeys(normalize_tag(tag) for tag in params.tag))
+    except InvalidTaskError as error:
+        issue = {"loc": ("query", "tag"), "msg": error.issues[0].reason, "type": "value_error"}
+        raise RequestValidationError([issue]) from None
+    task_filter = TaskFilter(
+        status=params.status,
+        priority=params.priority,
+        tags=tags,
+        text=params.q or None,
+        due_after=None if params.due_after is None else to_utc(params.due_after),
+        due_before=None if params.due_before is None else to_utc(params.due_before),
+    )
+    page = await list_tasks(
+        uow,
+        user_id=owner,
+        task_filter=task_filter,
+        sort=TaskSort.parse(params.sort),
+        limit=params.limit,
+        cursor=params.cursor,
+    )
+    if page.next_cursor is not None:
+        url = request.url.include_query_params(cursor=page.next_cursor)
+        response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+    return [TaskOut.of(task) for task in page.items]
+
+
+@router.get("/{task_id}", summary="Get a task", responses=problem_responses(*_AUTH, 404, 422))
+async def get(task_id: int, owner: OwnerDep, uow: UowDep, response: Response) -> TaskOut:
+    return _one(await get_task(uow, user_id=owner, task_id=task_id), response)
+
+
+@router.put(
+    "/{task_id}",
+    summary="Replace a task's client-owned fields",
+    responses=problem_responses(*_ONE),
+)
+async def replace(
+    task_id: int,
+    body: TaskReplace,
+    owner: OwnerDep,
+    uow: UowDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TaskOut:
+    patch = body.to_patch()
+    done = await update_task(
+        uow,
+        user_id=owner,
+        task_id=task_id,
+        patch=patch,
+        at=clock.now(),
+        expected_version=_expected_version(if_match),
+    )
+    return _changed(done, response)
+
+
+@router.patch(
+    "/{task_id}",
+    summary="Change some fields of a task",
+    responses=problem_responses(*_ONE),
+)
+async def patch(
+    task_id: int,
+    body: TaskUpdate,
+    owner: OwnerDep,
+    uow: UowDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TaskOut:
+    done = await update_task(
+        uow,
+        user_id=owner,
+        task_id=task_id,
+        patch=body.to_patch(),
+        at=clock.now(),
+        expected_version=_expected_version(if_match),
+    )
+    return _changed(done, response)
+
+
+@router.patch(
+    "/{task_id}/complete",
+    summary="Complete, reopen or (empty body) toggle a task",
+    response_description="The task; a recurring one that got completed also has `Link: "
+    '</api/{user_id}/tasks/{id}>; rel="next-occurrence"`.',
+    responses=problem_responses(*_ONE),
+)
+async def complete(
+    task_id: int,
+    owner: OwnerDep,
+    uow: UowDep,
+    clock: ClockDep,
+    response: Response,
+    body: CompletionRequest | None = None,
+    if_match: IfMatch = None,
+) -> TaskOut:
+    done = await set_completion(
+        uow,
+        user_id=owner,
+        task_id=task_id,
+        completed=None if body is None else body.completed,
+        at=clock.now(),
+        expected_version=_expected_version(if_match),
+    )
+    return _changed(done, response)
+
+
+@router.delete(
+    "/{task_id}",
+    status_code=204,
+    summary="Delete a task",
+    responses=problem_responses(*_AUTH, 404, 412, 422),
+)
+async def delete(task_id: int, owner: OwnerDep, uow: UowDep, if_match: IfMatch = None) -> Response:
+    await delete_task(
+        uow, user_id=owner, task_id=task_id, expected_version=_expected_version(if_match)
+    )
+    return Response(status_code=204)

@@ -1,0 +1,48 @@
+"""Query parameters of list routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from application.listing import LIMIT_DEFAULT, LIMIT_MAX, StatusFilter
+from domain.tasks import Priority
+
+SortParam = Literal[
+    "created_at",
+    "-created_at",
+    "due_date",
+    "-due_date",
+    "priority",
+    "-priority",
+    "title",
+    "-title",
+    "updated_at",
+    "-updated_at",
+]
+
+
+class TaskListParams(BaseModel):
+    """Filters, sort and page of `GET /api/{user_id}/tasks`. Unknown parameters are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status: StatusFilter = StatusFilter.ALL
+    priority: Priority | None = None
+    tag: list[str] = Field(
+        default_factory=list, description="Repeatable; a task must carry every tag given."
+    )
+    q: str | None = Field(None, description="Case-insensitive substring of title or description.")
+    due_after: datetime | None = Field(None, description="Inclusive: due_after <= due_date.")
+    due_before: datetime | None = Field(None, description="Exclusive: due_date < due_before.")
+    sort: SortParam = Field(
+        "-created_at",
+        description="`-` for descending; ties break on id in the same direction; tasks "
+        "without a due date come last in either direction. `title` sorts case-insensitively.",
+    )
+    limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    cursor: str | None = Field(
+        None, description="Opaque; take it from the `Link` header. Bound to user and query."
+    )

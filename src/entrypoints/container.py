@@ -1,0 +1,56 @@
+"""The composition root: one container picks every adapter from settings."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from adapters.memory.store import InMemoryStore
+from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.sql.engine import build_engine, build_sessionmaker, plan_connection
+from adapters.sql.unit_of_work import SqlUnitOfWork
+from adapters.system_clock import SystemClock
+from entrypoints.settings import Settings
+from entrypoints.tokens import TokenVerifier
+
+
+def _verifier(settings: Settings) -> TokenVerifier:
+    secret = settings.jwt_secret
+    if secret is None:
+        raise RuntimeError("no token secret: call Settings.check_auth() before serving")
+    return TokenVerifier(
+        secret=secret, issuer=settings.auth_issuer, audience=settings.auth_audience
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    """Providers stay synchronous; `uow` gives a fresh unit of work per use-case call."""
+
+    settings = providers.Dependency(instance_of=Settings)
+
+    connection_plan = providers.Singleton(
+        plan_connection,
+        settings.provided.database_url,
+        pgbouncer=settings.provided.pgbouncer_mode,
+        connect_timeout=settings.provided.db_connect_timeout,
+        statement_timeout=settings.provided.db_statement_timeout,
+    )
+    engine = providers.Singleton(
+        build_engine,
+        connection_plan,
+        pool_size=settings.provided.db_pool_size,
+        max_overflow=settings.provided.db_max_overflow,
+        pool_timeout=settings.provided.db_pool_timeout,
+        pool_recycle=settings.provided.db_pool_recycle,
+        pool_pre_ping=settings.provided.db_pool_pre_ping,
+        echo=settings.provided.db_echo,
+    )
+    sessions = providers.Singleton(build_sessionmaker, engine=engine)
+    store = providers.Singleton(InMemoryStore)
+
+    uow = providers.Selector(
+        settings.provided.persistence,
+        sql=providers.Factory(SqlUnitOfWork, sessions=sessions),
+        memory=providers.Factory(InMemoryUnitOfWork, store=store),
+    )
+    clock = providers.Singleton(SystemClock)
+    tokens = providers.Singleton(_verifier, settings)
