@@ -1,0 +1,109 @@
+"""The `todo` console script: serve, mint a development token, run migrations."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from dependency_injector import providers
+from pydantic import SecretStr
+
+from entrypoints.container import Container
+from entrypoints.settings import ConfigurationError, Settings
+from entrypoints.tokens import mint_token, random_secret
+
+DEMO_USER = "demo-user"
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _with_dev_secret(settings: Settings) -> Settings:
+    """Development mode with no secret: make one up and show a ready-to-use token."""
+    if settings.app_env != "development" or settings.jwt_secret:
+        return settings
+    secret = random_secret()
+    token = mint_token(secret, DEMO_USER, now=datetime.now(UTC), lifetime=timedelta(days=7))
+    base = f"http://{settings.host}:{settings.port}"
+    _say("Development mode: no AUTH_JWT_SECRET set, so this run uses a random one.")
+    _say(f"Token for user '{DEMO_USER}' (valid 7 days, this run only):\n\n  {token}\n")
+    _say(
+        f"Try:\n\n  curl -s -X POST {base}/api/{DEMO_USER}/tasks"
+        f" -H 'Authorization: Bearer {token}'"
+        " -H 'Content-Type: application/json' -d '{\"title\": \"Buy milk\"}'\n"
+    )
+    _say(f"API docs: {base}/docs\n")
+    return settings.model_copy(update={"auth_jwt_secret": SecretStr(secret)})
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn  # noqa: PLC0415  (only `serve` needs the server)
+
+    from entrypoints.api.app import create_app  # noqa: PLC0415
+
+    settings = _with_dev_secret(settings)
+    container = Container(settings=providers.Object(settings))
+    uvicorn.run(create_app(container), host=settings.host, port=settings.port)
+
+
+def token(settings: Settings, user_id: str, hours: float) -> None:
+    secret = settings.jwt_secret
+    if secret is None:
+        raise ConfigurationError(
+            "No AUTH_JWT_SECRET (or BETTER_AUTH_SECRET) is set: `todo serve` would make up a"
+            " random one per run. Set one to mint tokens that outlive a run."
+        )
+    _say(mint_token(secret, user_id, now=datetime.now(UTC), lifetime=timedelta(hours=hours)))
+
+
+def database(settings: Settings, args: argparse.Namespace) -> None:
+    from adapters.sql import migrate  # noqa: PLC0415  (Alembic loads only for `db`)
+
+    url = settings.database_url
+    if args.action == "upgrade":
+        migrate.upgrade(url, args.revision or "head")
+    elif args.action == "downgrade":
+        migrate.downgrade(url, args.revision or "-1")
+    elif args.action == "current":
+        _say(migrate.current(url) or "(no revision: the database is empty)")
+    else:
+        migrate.revision(url, args.message or "schema change")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="todo", description="Todo service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the HTTP API (HOST, PORT, DATABASE_URL, ...)")
+    minting = commands.add_parser("token", help="mint a token from the configured secret")
+    minting.add_argument("user_id")
+    minting.add_argument("--hours", type=float, default=24.0)
+    db = commands.add_parser("db", help="schema migrations (Alembic)")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current", "revision"])
+    db.add_argument("revision", nargs="?", help="target revision (upgrade: head, downgrade: -1)")
+    db.add_argument("-m", "--message", help="message of a new revision")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+        if args.command == "serve":
+            serve(settings)
+        elif args.command == "token":
+            token(settings, args.user_id, args.hours)
+        else:
+            database(settings, args)
+    except ConfigurationError as error:
+        sys.stderr.write(f"todo: {error}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
