@@ -17,7 +17,9 @@ class ConfigurationError(Exception):
 class Settings(BaseSettings):
     """Every setting the service reads. Names are a contract: see `.env.example`."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
+    )
 
     app_env: Literal["development", "test", "production"] = "development"
 
