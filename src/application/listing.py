@@ -122,9 +122,12 @@ def decode_cursor(token: str, *, bound_to: str, sort: TaskSort) -> Keyset:
         keyset = Keyset(datetime.fromisoformat(value) if kind == "t" else value, data["i"])
         query: object = data["q"]
         row_id: object = data["i"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError) as error:
+    except (binascii.Error, ValueError, TypeError, KeyError, RecursionError) as error:
         raise InvalidCursorError from error
-    if query != bound_to or not isinstance(row_id, int) or isinstance(row_id, bool):
+    well_formed = isinstance(data, dict) and isinstance(data["k"], list) and kind in ("t", "v")
+    if not well_formed or query != bound_to:
+        raise InvalidCursorError
+    if not isinstance(row_id, int) or isinstance(row_id, bool):
         raise InvalidCursorError
     if not isinstance(keyset.value, _VALUE_TYPES[sort.field]) or isinstance(keyset.value, bool):
         raise InvalidCursorError

@@ -66,7 +66,10 @@ class TaskRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: commits when the block ends normally, rolls back on any exception."""
 
-    tasks: TaskRepository
+    @property
+    def tasks(self) -> TaskRepository:
+        """The caller's tasks, inside this transaction."""
+        ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -117,8 +117,11 @@ _FIELD_RULES: Final[dict[str, Callable[[Any], Any]]] = {
 }
 
 
-def _normalized(values: dict[str, Any]) -> dict[str, Any]:
-    """Apply every field rule, collecting all failures into one InvalidTaskError."""
+def _normalized(
+    values: dict[str, Any], recurrence: tuple[Any, Any] | None = None
+) -> dict[str, Any]:
+    """Apply every field rule and, given `(recurring, pattern)`, the recurrence rule;
+    all failures are collected into one InvalidTaskError."""
     issues: list[FieldIssue] = []
     result = dict(values)
     for name, rule in _FIELD_RULES.items():
@@ -129,6 +132,11 @@ def _normalized(values: dict[str, Any]) -> dict[str, Any]:
                 issues.extend(error.issues)
     if result.get("due_date") is not None:
         result["due_date"] = to_utc(result["due_date"])
+    if recurrence is not None:
+        try:
+            check_recurrence(*recurrence)
+        except InvalidTaskError as error:
+            issues.extend(error.issues)
     if issues:
         raise InvalidTaskError(issues)
     return result
@@ -149,9 +157,9 @@ class TaskFields:
     def __post_init__(self) -> None:
         values = {name: getattr(self, name) for name in _FIELD_RULES}
         values["due_date"] = self.due_date
-        for name, value in _normalized(values).items():
+        recurrence = (self.recurring, self.recurring_pattern)
+        for name, value in _normalized(values, recurrence).items():
             object.__setattr__(self, name, value)
-        check_recurrence(self.recurring, self.recurring_pattern)
 
 
 class _Unset:
@@ -192,12 +200,12 @@ class TaskPatch:
     completed: bool | _Unset = UNSET
 
     def __post_init__(self) -> None:
-        for name, value in _normalized(self.changes()).items():
-            object.__setattr__(self, name, value)
         if self.recurring is False and self.recurring_pattern is UNSET:
             object.__setattr__(self, "recurring_pattern", None)
-        if isinstance(self.recurring, bool) and not isinstance(self.recurring_pattern, _Unset):
-            check_recurrence(self.recurring, self.recurring_pattern)
+        both = not isinstance(self.recurring, _Unset) and self.recurring_pattern is not UNSET
+        recurrence = (self.recurring, self.recurring_pattern) if both else None
+        for name, value in _normalized(self.changes(), recurrence).items():
+            object.__setattr__(self, name, value)
 
     def changes(self) -> dict[str, Any]:
         """The fields this patch sets, by name."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -20,14 +21,14 @@ from tests.factories import T0, FixedClock, new_user_id
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
-def test_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {
+def test_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
         "app_env": "test",
         "persistence": "memory",
         "auth_jwt_secret": SECRET,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 
 from application.listing import TaskFilter, TaskSort
 from application.tasks import (
@@ -17,8 +16,7 @@ from application.tasks import (
     set_completion,
     update_task,
 )
-from domain.errors import InvalidTaskError
-from domain.tasks import Task, normalize_tag, to_utc
+from domain.tasks import Task
 from entrypoints.api.deps import ClockDep, OwnerDep, UowDep
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.schemas.listing import TaskListParams
@@ -95,18 +93,13 @@ async def list_(
     request: Request,
     response: Response,
 ) -> list[TaskOut]:
-    try:
-        tags = tuple(dict.fromkeys(normalize_tag(tag) for tag in params.tag))
-    except InvalidTaskError as error:
-        issue = {"loc": ("query", "tag"), "msg": error.issues[0].reason, "type": "value_error"}
-        raise RequestValidationError([issue]) from None
     task_filter = TaskFilter(
         status=params.status,
         priority=params.priority,
-        tags=tags,
+        tags=tuple(params.tag),
         text=params.q or None,
-        due_after=None if params.due_after is None else to_utc(params.due_after),
-        due_before=None if params.due_before is None else to_utc(params.due_before),
+        due_after=params.due_after,
+        due_before=params.due_before,
     )
     page = await list_tasks(
         uow,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from application.listing import LIMIT_DEFAULT, LIMIT_MAX, StatusFilter
-from domain.tasks import Priority
+from domain.errors import InvalidTaskError
+from domain.tasks import Priority, normalize_tag, to_utc
 
 SortParam = Literal[
     "created_at",
@@ -46,3 +47,17 @@ class TaskListParams(BaseModel):
     cursor: str | None = Field(
         None, description="Opaque; take it from the `Link` header. Bound to user and query."
     )
+
+    @field_validator("tag")
+    @classmethod
+    def _tags(cls, values: list[str]) -> list[str]:
+        """Normalised like stored tags (trimmed, lower-cased)."""
+        try:
+            return list(dict.fromkeys(normalize_tag(value) for value in values))
+        except InvalidTaskError as error:
+            raise ValueError(error.issues[0].reason) from None
+
+    @field_validator("due_after", "due_before")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else to_utc(value)
