@@ -113,26 +113,36 @@ def encode_cursor(keyset: Keyset, *, bound_to: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(token: str, *, bound_to: str, sort: TaskSort) -> Keyset:
-    """The keyset inside `token`. Raises InvalidCursorError if it is malformed or foreign."""
+def read_cursor(token: str) -> tuple[Keyset, str]:
+    """The keyset inside `token` and the query it is bound to, before any check against the
+    current query. Raises InvalidCursorError if `token` is not one of ours."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(raw)
         kind, value = data["k"]
         keyset = Keyset(datetime.fromisoformat(value) if kind == "t" else value, data["i"])
-        query: object = data["q"]
+        bound_to: object = data["q"]
         row_id: object = data["i"]
+        well_formed = isinstance(data["k"], list) and kind in ("t", "v")
     except (binascii.Error, ValueError, TypeError, KeyError, RecursionError) as error:
         raise InvalidCursorError from error
-    well_formed = isinstance(data, dict) and isinstance(data["k"], list) and kind in ("t", "v")
-    if not well_formed or query != bound_to:
+    if not well_formed or not isinstance(bound_to, str):
         raise InvalidCursorError
     if not isinstance(row_id, int) or isinstance(row_id, bool):
         raise InvalidCursorError
-    if not isinstance(keyset.value, _VALUE_TYPES[sort.field]) or isinstance(keyset.value, bool):
-        raise InvalidCursorError
     if isinstance(keyset.value, datetime):
         keyset = Keyset(to_utc(keyset.value), keyset.id)
+    return keyset, bound_to
+
+
+def decode_cursor(token: str, *, bound_to: str, sort: TaskSort) -> Keyset:
+    """The keyset inside `token`. Raises InvalidCursorError if it is malformed or was issued
+    for another user or query."""
+    keyset, issued_for = read_cursor(token)
+    if issued_for != bound_to:
+        raise InvalidCursorError
+    if not isinstance(keyset.value, _VALUE_TYPES[sort.field]) or isinstance(keyset.value, bool):
+        raise InvalidCursorError
     return keyset
 
 

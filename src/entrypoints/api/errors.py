@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from application.errors import InvalidCursorError, StorageUnavailableError
 from domain.errors import InvalidTaskError, TaskNotFoundError, VersionMismatchError
@@ -98,9 +99,26 @@ async def handle_http(request: Request, error: Exception) -> Response:
     """Routing errors (404 unknown path, 405 wrong method) as problems."""
     assert isinstance(error, StarletteHTTPException)  # noqa: S101  (registered for it only)
     headers = dict(error.headers) if error.headers else None
+    if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers = {"Allow": ", ".join(_allowed_methods(request))}
     return problem_response(
         error.status_code, detail=error.detail, instance=request.url.path, headers=headers
     )
+
+
+_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -58,12 +58,12 @@ class RequestContextMiddleware:
             await response(scope, receive, send)
 
 
-class BodyTooLargeError(Exception):
-    """The request body went over the limit while streaming in."""
-
-
 class BodyGuardMiddleware:
-    """413 for a body over 64 KiB, 415 for a body that is not JSON."""
+    """413 for a body over 64 KiB (declared or streamed), 415 for a body that is not JSON.
+
+    A body is read in full (at most 64 KiB) before the app runs, so an oversized stream is
+    refused before any handler sees it; the app then receives the buffered body.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -76,36 +76,55 @@ class BodyGuardMiddleware:
         headers = Headers(scope=scope)
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(413, "The request body is over 64 KiB.", scope, receive, send)
+            await _refuse(413, _TOO_LARGE, scope, receive, send)
             return
-        has_body = length not in (None, "0") or "transfer-encoding" in headers
-        if has_body and not _is_json(headers.get("content-type", "")):
-            detail = "The request body must be JSON (Content-Type: application/json)."
-            await self._refuse(415, detail, scope, receive, send)
+        body = await self._read(receive)
+        if body is None:
+            await _refuse(413, _TOO_LARGE, scope, receive, send)
             return
-        try:
-            await self.app(scope, self._counting(receive), send)
-        except BodyTooLargeError:
-            await self._refuse(413, "The request body is over 64 KiB.", scope, receive, send)
+        if body and not _is_json(headers.get("content-type", "")):
+            await _refuse(415, _NOT_JSON, scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
 
-    def _counting(self, receive: Receive) -> Receive:
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it grows past the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLargeError
-            return message
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
-        return counted
 
-    @staticmethod
-    async def _refuse(status: int, detail: str, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(status, detail=detail, instance=scope["path"])
-        await response(scope, receive, send)
+_TOO_LARGE: Final = "The request body is over 64 KiB."
+_NOT_JSON: Final = "The request body must be JSON (Content-Type: application/json)."
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands out `body` once, then defers to the server (disconnects)."""
+    pending = True
+
+    async def replayed() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+async def _refuse(status: int, detail: str, scope: Scope, receive: Receive, send: Send) -> None:
+    response = problem_response(status, detail=detail, instance=scope["path"])
+    await response(scope, receive, send)
 
 
 def _is_json(content_type: str) -> bool:

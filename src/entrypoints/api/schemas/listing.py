@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from application.listing import LIMIT_DEFAULT, LIMIT_MAX, StatusFilter
+from application.errors import InvalidCursorError
+from application.listing import LIMIT_DEFAULT, LIMIT_MAX, StatusFilter, read_cursor
 from domain.errors import InvalidTaskError
 from domain.tasks import Priority, normalize_tag, to_utc
 
@@ -56,6 +57,18 @@ class TaskListParams(BaseModel):
             return list(dict.fromkeys(normalize_tag(value) for value in values))
         except InvalidTaskError as error:
             raise ValueError(error.issues[0].reason) from None
+
+    @field_validator("cursor")
+    @classmethod
+    def _cursor(cls, value: str | None) -> str | None:
+        """Only the form here, so it is reported with other bad parameters; whether the
+        cursor belongs to this user and query is checked when the list runs."""
+        if value is not None:
+            try:
+                read_cursor(value)
+            except InvalidCursorError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("due_after", "due_before")
     @classmethod
