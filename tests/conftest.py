@@ -10,11 +10,13 @@ Without PostgreSQL (or the pgbouncer binary) they skip, or fail when ``CI=true``
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 
 import pytest
 
+from adapters.sql.engine import build_engine, create_schema, plan_connection
 from tests.databases import (
     PgBouncer,
     asyncpg_url,
@@ -62,3 +64,16 @@ def pgbouncer_database(postgres_database_name: str) -> Iterator[str]:
         _unavailable("pgbouncer binary not found (apt-get install pgbouncer)")
     with PgBouncer(postgres_database_name) as bouncer:
         yield bouncer.url
+
+
+@pytest.fixture(scope="session")
+def postgres_schema(postgres_database: str) -> str:
+    """The session database with the service's tables, for tests that need a schema."""
+    asyncio.run(_create_schema(postgres_database))
+    return postgres_database
+
+
+async def _create_schema(url: str) -> None:
+    engine = build_engine(plan_connection(url))
+    await create_schema(engine)
+    await engine.dispose()

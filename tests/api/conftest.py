@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from tests.factories import T0, FixedClock, new_user_id
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
-def test_settings(**overrides: Any) -> Settings:
+def settings_for(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "app_env": "test",
         "persistence": "memory",
@@ -63,14 +64,21 @@ def container_for(settings: Settings, clock: FixedClock) -> Container:
     return container
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[Api]:
+@asynccontextmanager
+async def running_api(settings: Settings, user_id: str | None = None) -> AsyncIterator[Api]:
+    """The app for `settings`, started (lifespan) and reachable through an HTTP client."""
     clock = FixedClock(T0)
-    container = container_for(test_settings(), clock)
+    container = container_for(settings, clock)
     app = create_app(container)
     transport = httpx.ASGITransport(app, raise_app_exceptions=False)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
     ):
-        yield Api(client, app, container, clock, new_user_id())
+        yield Api(client, app, container, clock, user_id or new_user_id())
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[Api]:
+    async with running_api(settings_for()) as running:
+        yield running

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,18 +38,6 @@ class Harness:
 
     def reset_count(self) -> None:
         self.statements.clear()
-
-
-@pytest.fixture(scope="session")
-def postgres_schema(postgres_database: str) -> str:
-    asyncio.run(_create_schema(postgres_database))
-    return postgres_database
-
-
-async def _create_schema(url: str) -> None:
-    engine = build_engine(plan_connection(url))
-    await create_schema(engine)
-    await engine.dispose()
 
 
 ADAPTERS = [
