@@ -111,16 +111,17 @@ def build_engine(
     echo: bool = False,
 ) -> AsyncEngine:
     """An engine for `plan`, with the pool sized and timed as configured."""
+    pool: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": pool_timeout,
+        "pool_recycle": pool_recycle,
+        "pool_pre_ping": pool_pre_ping and not plan.is_sqlite,
+    }
+    if plan.is_sqlite and plan.url.database in (None, "", ":memory:"):
+        pool = {}  # one shared in-memory database: SQLAlchemy's StaticPool, nothing to size
     engine = create_async_engine(
-        plan.url,
-        connect_args=plan.connect_args,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_timeout=pool_timeout,
-        pool_recycle=pool_recycle,
-        pool_pre_ping=pool_pre_ping and not plan.is_sqlite,
-        echo=echo,
-        hide_parameters=True,
+        plan.url, connect_args=plan.connect_args, echo=echo, hide_parameters=True, **pool
     )
     if plan.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

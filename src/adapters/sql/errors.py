@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Final
 
 from sqlalchemy import exc as sa_exc
 
@@ -14,20 +15,19 @@ from domain.errors import InvalidTaskError
 
 log = logging.getLogger(__name__)
 
-_UNAVAILABLE = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.TimeoutError,  # waiting for a pooled connection
-    ConnectionError,
-    TimeoutError,
-    OSError,
-)
+# SQLSTATE classes that mean "the database cannot serve now": 08 connection exception,
+# 28 invalid authorization, 3D no such database, 53 insufficient resources (too many
+# connections), 57 operator intervention (statement timeout 57014, shutdown, starting up).
+_UNAVAILABLE_SQLSTATE_CLASSES: Final = ("08", "28", "3D", "53", "57")
+# SQLite says so in words: a lock held past the busy timeout, or a file it cannot open.
+_UNAVAILABLE_SQLITE: Final = ("database is locked", "unable to open database file")
 
 
 @contextmanager
 def translate_db_errors() -> Iterator[None]:
-    """Around every statement and commit: outages become StorageUnavailableError, a broken
-    recurrence rule becomes InvalidTaskError; anything else propagates unchanged."""
+    """Around every statement and commit: outages and timeouts become
+    StorageUnavailableError, a broken recurrence rule becomes InvalidTaskError; anything else
+    (a bug) propagates unchanged."""
     try:
         yield
     except sa_exc.IntegrityError as error:
@@ -37,10 +37,26 @@ def translate_db_errors() -> Iterator[None]:
             ) from None
         raise
     except sa_exc.DBAPIError as error:
-        if error.connection_invalidated or isinstance(error, _UNAVAILABLE):
-            log.warning("database unavailable: %s", type(error.orig).__name__)
-            raise StorageUnavailableError from None
-        raise
-    except _UNAVAILABLE as error:
+        if not _unavailable(error):
+            raise
+        log.warning("database unavailable: %s", _describe(error))
+        raise StorageUnavailableError from None
+    except (OSError, sa_exc.TimeoutError) as error:  # refused, timed out, pool exhausted
         log.warning("database unavailable: %s", type(error).__name__)
         raise StorageUnavailableError from None
+
+
+def _unavailable(error: sa_exc.DBAPIError) -> bool:
+    if error.connection_invalidated or isinstance(error, sa_exc.InterfaceError):
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+    message = str(error.orig)
+    return any(text in message for text in _UNAVAILABLE_SQLITE)
+
+
+def _describe(error: sa_exc.DBAPIError) -> str:
+    """The error's class and SQLSTATE: enough to act on, never the statement or the URL."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return f"{type(error.orig).__name__}" + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
