@@ -218,16 +218,7 @@ class TaskPatch:
     @classmethod
     def replacing(cls, fields: TaskFields, *, completed: bool | None = None) -> TaskPatch:
         """A full replacement of the client-owned fields; `completed` only when sent."""
-        return cls(
-            title=fields.title,
-            description=fields.description,
-            priority=fields.priority,
-            tags=fields.tags,
-            due_date=fields.due_date,
-            recurring=fields.recurring,
-            recurring_pattern=fields.recurring_pattern,
-            completed=UNSET if completed is None else completed,
-        )
+        return cls(**client_fields(fields), completed=UNSET if completed is None else completed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,13 +246,7 @@ class Task:
         return cls(
             id=task_id,
             user_id=user_id,
-            title=fields.title,
-            description=fields.description,
-            priority=fields.priority,
-            tags=fields.tags,
-            due_date=fields.due_date,
-            recurring=fields.recurring,
-            recurring_pattern=fields.recurring_pattern,
+            **client_fields(fields),
             completed=False,
             completed_at=None,
             created_at=at,
@@ -291,12 +276,9 @@ class Task:
         if not (self.completed and self.recurring and self.recurring_pattern):
             return None
         start = self.due_date or self.completed_at or self.updated_at
-        return TaskFields(
-            title=self.title,
-            description=self.description,
-            priority=self.priority,
-            tags=self.tags,
-            due_date=self.recurring_pattern.after(start),
-            recurring=True,
-            recurring_pattern=self.recurring_pattern,
-        )
+        return TaskFields(**client_fields(self) | {"due_date": self.recurring_pattern.after(start)})
+
+
+def client_fields(source: TaskFields | Task) -> dict[str, Any]:
+    """The client-owned fields of `source`, by name (what TaskFields takes)."""
+    return {name: getattr(source, name) for name in TaskFields.__dataclass_fields__}

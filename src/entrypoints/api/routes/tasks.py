@@ -7,6 +7,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from application.listing import TaskFilter, TaskSort
+from application.ports import Clock, UnitOfWork
 from application.tasks import (
     Completion,
     create_task,
@@ -16,7 +17,7 @@ from application.tasks import (
     set_completion,
     update_task,
 )
-from domain.tasks import Task
+from domain.tasks import Task, TaskPatch
 from entrypoints.api.deps import ClockDep, OwnerDep, UowDep
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.schemas.listing import TaskListParams
@@ -56,6 +57,26 @@ def _expected_version(if_match: str | None) -> int | None:
 def _one(task: Task, response: Response) -> TaskOut:
     response.headers["ETag"] = f'"{task.version}"'
     return TaskOut.of(task)
+
+
+async def _update(
+    uow: UnitOfWork,
+    owner: str,
+    task_id: int,
+    patch: TaskPatch,
+    clock: Clock,
+    if_match: str | None,
+    response: Response,
+) -> TaskOut:
+    done = await update_task(
+        uow,
+        user_id=owner,
+        task_id=task_id,
+        patch=patch,
+        at=clock.now(),
+        expected_version=_expected_version(if_match),
+    )
+    return _changed(done, response)
 
 
 def _changed(done: Completion, response: Response) -> TaskOut:
@@ -134,16 +155,7 @@ async def replace(
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskOut:
-    patch = body.to_patch()
-    done = await update_task(
-        uow,
-        user_id=owner,
-        task_id=task_id,
-        patch=patch,
-        at=clock.now(),
-        expected_version=_expected_version(if_match),
-    )
-    return _changed(done, response)
+    return await _update(uow, owner, task_id, body.to_patch(), clock, if_match, response)
 
 
 @router.patch(
@@ -160,15 +172,7 @@ async def patch(
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskOut:
-    done = await update_task(
-        uow,
-        user_id=owner,
-        task_id=task_id,
-        patch=body.to_patch(),
-        at=clock.now(),
-        expected_version=_expected_version(if_match),
-    )
-    return _changed(done, response)
+    return await _update(uow, owner, task_id, body.to_patch(), clock, if_match, response)
 
 
 @router.patch(

@@ -98,15 +98,7 @@ class TaskCreate(_TaskBody):
         return value
 
     def to_fields(self) -> TaskFields:
-        return TaskFields(
-            title=self.title,
-            description=self.description,
-            priority=self.priority,
-            tags=tuple(self.tags),
-            due_date=self.due_date,
-            recurring=self.recurring,
-            recurring_pattern=self.recurring_pattern,
-        )
+        return TaskFields(**self.model_dump(include=set(TaskFields.__dataclass_fields__)))
 
 
 class TaskReplace(TaskCreate):
@@ -169,19 +161,4 @@ class TaskOut(BaseModel):
 
     @classmethod
     def of(cls, task: Task) -> TaskOut:
-        return cls(
-            id=task.id,
-            user_id=task.user_id,
-            title=task.title,
-            description=task.description,
-            completed=task.completed,
-            completed_at=task.completed_at,
-            priority=task.priority,
-            tags=list(task.tags),
-            due_date=task.due_date,
-            recurring=task.recurring,
-            recurring_pattern=task.recurring_pattern,
-            created_at=task.created_at,
-            updated_at=task.updated_at,
-            version=task.version,
-        )
+        return cls.model_validate(task, from_attributes=True)
