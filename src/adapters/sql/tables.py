@@ -88,3 +88,14 @@ class TaskRow(SQLModel, table=True):
     updated_at: datetime = _moment()
     version: int
     completion_version: int
+
+
+_columns = TaskRow.__table__.c  # type: ignore[attr-defined]  # SQLModel sets it on table models
+# `-due_date` lists dated tasks newest first with undated ones last: an order no backward
+# scan of the ascending index gives, so PostgreSQL gets an index in exactly that order.
+Index(
+    "ix_tasks_user_id_due_date_desc_id",
+    _columns.user_id,
+    _columns.due_date.desc().nulls_last(),
+    _columns.id.desc(),
+).ddl_if(dialect="postgresql")

@@ -226,10 +226,14 @@ def _at_version(expected_version: int | None) -> tuple[ColumnElement[bool], ...]
 
 
 def _order(sort: TaskSort) -> list[ColumnElement[Any]]:
+    """ORDER BY the key, then id, in one direction; only `due_date` can be NULL, and its
+    NULLs go last either way. Other keys get no NULLS clause, so a backward index scan
+    serves the descending orders."""
     column = _SORT_COLUMNS[sort.field]
-    if sort.descending:
-        return [column.desc().nulls_last(), c.id.desc()]
-    return [column.asc().nulls_last(), c.id.asc()]
+    key = column.desc() if sort.descending else column.asc()
+    if sort.field is SortField.DUE_DATE:
+        key = key.nulls_last()
+    return [key, c.id.desc() if sort.descending else c.id.asc()]
 
 
 def _after(sort: TaskSort, keyset: Keyset) -> ColumnElement[bool]:

@@ -60,11 +60,17 @@ def upgrade() -> None:
         op.create_index(op.f(f"ix_tasks_user_id_{key}_id"), "tasks", ["user_id", key, "id"])
     if _on_postgresql():
         op.create_index(op.f("ix_tasks_tags"), "tasks", ["tags"], postgresql_using="gin")
+        op.create_index(
+            op.f("ix_tasks_user_id_due_date_desc_id"),
+            "tasks",
+            ["user_id", sa.text("due_date DESC NULLS LAST"), sa.text("id DESC")],
+        )
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     if _on_postgresql():
+        op.drop_index(op.f("ix_tasks_user_id_due_date_desc_id"), table_name="tasks")
         op.drop_index(op.f("ix_tasks_tags"), table_name="tasks", postgresql_using="gin")
     for key in reversed(SORT_INDEXES):
         op.drop_index(op.f(f"ix_tasks_user_id_{key}_id"), table_name="tasks")
