@@ -12,7 +12,8 @@ from enum import StrEnum
 from typing import Final, Generic, TypeVar
 
 from application.errors import InvalidCursorError
-from domain.tasks import Priority, Task, UserId, title_sort_key, to_utc
+from domain.errors import InvalidTaskError
+from domain.tasks import ID_MAX, Priority, Task, UserId, check_text, title_sort_key, to_utc
 
 LIMIT_MAX: Final = 200
 LIMIT_DEFAULT: Final = 50
@@ -124,15 +125,27 @@ def read_cursor(token: str) -> tuple[Keyset, str]:
         bound_to: object = data["q"]
         row_id: object = data["i"]
         well_formed = isinstance(data["k"], list) and kind in ("t", "v")
-    except (binascii.Error, ValueError, TypeError, KeyError, RecursionError) as error:
-        raise InvalidCursorError from error
-    if not well_formed or not isinstance(bound_to, str):
+        if isinstance(keyset.value, datetime):
+            keyset = Keyset(to_utc(keyset.value), keyset.id)
+    except (binascii.Error, ValueError, TypeError, KeyError, RecursionError, InvalidTaskError) as e:
+        raise InvalidCursorError from e
+    if not well_formed or not isinstance(bound_to, str) or not _storable(keyset.value):
         raise InvalidCursorError
-    if not isinstance(row_id, int) or isinstance(row_id, bool):
+    if not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 < row_id <= ID_MAX:
         raise InvalidCursorError
-    if isinstance(keyset.value, datetime):
-        keyset = Keyset(to_utc(keyset.value), keyset.id)
     return keyset, bound_to
+
+
+def _storable(value: object) -> bool:
+    """Values a doctored cursor could carry that no column can hold are refused here."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) <= ID_MAX
+    if isinstance(value, str):
+        try:
+            check_text("cursor", value)
+        except InvalidTaskError:
+            return False
+    return True
 
 
 def decode_cursor(token: str, *, bound_to: str, sort: TaskSort) -> Keyset:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ TITLE_MAX: Final = 200
 DESCRIPTION_MAX: Final = 1000
 TAGS_MAX: Final = 20
 TAG_MAX: Final = 50
+ID_MAX: Final = 2**31 - 1  # ids and versions are 32-bit integers in storage
 
 
 class Priority(StrEnum):
@@ -55,9 +57,19 @@ class Recurrence(StrEnum):
         return moment.replace(year=year, month=month_index + 1, day=day)
 
 
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def check_text(field: str, value: str) -> str:
+    """Text that every store can hold: no NUL character, no lone surrogate."""
+    if "\x00" in value or _SURROGATE.search(value):
+        raise InvalidTaskError.single(field, "must not contain NUL or unpaired surrogates")
+    return value
+
+
 def normalize_title(value: str) -> str:
     """Trimmed, 1..200 characters."""
-    title = value.strip()
+    title = check_text("title", value).strip()
     if not title:
         raise InvalidTaskError.single("title", "must not be blank")
     if len(title) > TITLE_MAX:
@@ -67,6 +79,8 @@ def normalize_title(value: str) -> str:
 
 def normalize_description(value: str | None) -> str | None:
     """At most 1000 characters; kept as sent."""
+    if value is not None:
+        check_text("description", value)
     if value is not None and len(value) > DESCRIPTION_MAX:
         raise InvalidTaskError.single(
             "description", f"must be at most {DESCRIPTION_MAX} characters"
@@ -76,7 +90,7 @@ def normalize_description(value: str | None) -> str | None:
 
 def normalize_tag(value: str) -> str:
     """Trimmed and lower-cased, 1..50 characters."""
-    tag = value.strip().lower()
+    tag = check_text("tags", value).strip().lower()
     if not tag or len(tag) > TAG_MAX:
         raise InvalidTaskError.single("tags", f"each tag must be 1 to {TAG_MAX} characters")
     return tag
@@ -94,7 +108,10 @@ def to_utc(moment: datetime) -> datetime:
     """A moment without an offset is taken as UTC; every moment is returned in UTC."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidTaskError.single("due_date", "is outside the supported range") from None
 
 
 def title_sort_key(title: str) -> str:
@@ -276,7 +293,11 @@ class Task:
         if not (self.completed and self.recurring and self.recurring_pattern):
             return None
         start = self.due_date or self.completed_at or self.updated_at
-        return TaskFields(**client_fields(self) | {"due_date": self.recurring_pattern.after(start)})
+        try:
+            due = self.recurring_pattern.after(start)
+        except (OverflowError, ValueError):
+            return None  # the calendar ends before the next occurrence would be due
+        return TaskFields(**client_fields(self) | {"due_date": due})
 
 
 def client_fields(source: TaskFields | Task) -> dict[str, Any]:

@@ -95,6 +95,16 @@ class TestApplyPatch:
         assert change is not None
         assert change.task == task
 
+    async def test_an_empty_patch_writes_nothing(self, harness: Harness, user_id: str) -> None:
+        task = await add(harness, user_id, make_fields())
+        async with harness.new_uow() as uow:
+            change = await uow.tasks.apply_patch(
+                user_id=user_id, task_id=task.id, patch=TaskPatch(), at=at(5)
+            )
+        assert change is not None
+        assert change.task == task
+        assert await get(harness, user_id, task.id) == task
+
     async def test_completing_sets_completed_at_and_reports_it(
         self, harness: Harness, user_id: str
     ) -> None:

@@ -112,6 +112,9 @@ class SqlTaskRepository:
         expected_version: int | None = None,
     ) -> TaskChange | None:
         values = _column_values(patch)
+        if not values:  # nothing sent: nothing to write, report the task as it is
+            current = await self._explain_miss(user_id, task_id, expected_version)
+            return None if current is None else TaskChange(current)
         differs = or_(*(c[name].is_distinct_from(value) for name, value in values.items()))
         if "completed" in values:
             flips = c.completed.is_distinct_from(values["completed"])
@@ -141,7 +144,8 @@ class SqlTaskRepository:
         result = await self._execute(statement.returning(c.id))
         if result.one_or_none() is not None:
             return True
-        return await self._explain_miss(user_id, task_id, expected_version) is not None
+        await self._explain_miss(user_id, task_id, expected_version)  # raises if stale
+        return False
 
     async def _write(
         self,

@@ -26,7 +26,14 @@ async def _clock(clock: Annotated[Clock, Depends(Provide[Container.clock])]) -> 
 
 @inject
 async def _owner(
-    user_id: Annotated[str, Path(description="Must equal the token's `sub`.")],
+    user_id: Annotated[
+        str,
+        Path(
+            max_length=255,
+            pattern=r"^[^\x00-\x1f\x7f]+$",
+            description="Must equal the token's `sub` (at most 255 characters, no controls).",
+        ),
+    ],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     verifier: Annotated[TokenVerifier, Depends(Provide[Container.tokens])],
 ) -> str:

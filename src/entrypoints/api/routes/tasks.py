@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Final
+from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from application.listing import TaskFilter, TaskSort
 from application.ports import Clock, UnitOfWork
@@ -17,7 +19,7 @@ from application.tasks import (
     set_completion,
     update_task,
 )
-from domain.tasks import Task, TaskPatch
+from domain.tasks import ID_MAX, Task, TaskPatch
 from entrypoints.api.deps import ClockDep, OwnerDep, UowDep
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.schemas.listing import TaskListParams
@@ -44,14 +46,24 @@ IfMatch = Annotated[
 ]
 
 
+TaskIdPath = Annotated[int, Path(ge=1, le=ID_MAX, description="The task's id.")]
+_ETAG: Final = re.compile(r'"([0-9]{1,10})"')
+
+
 def _expected_version(if_match: str | None) -> int | None:
-    """The version `If-Match` asks for; None for `*` or no header. A tag that is no
-    version of ours (weak, malformed) can match nothing, so it yields -1 (412)."""
+    """The version `If-Match` asks for; None for `*` or no header. Only the first tag of a
+    list is read. A tag that is no version of ours (weak, malformed, out of range) can
+    match nothing, so it yields -1 (412)."""
     if if_match is None or if_match.strip() == "*":
         return None
-    tag = if_match.split(",")[0].strip()
-    digits = tag[1:-1] if len(tag) > 2 and tag[0] == tag[-1] == '"' else ""  # noqa: PLR2004
-    return int(digits) if digits.isdigit() else -1
+    found = _ETAG.fullmatch(if_match.split(",")[0].strip())
+    version = int(found.group(1)) if found else -1
+    return version if version <= ID_MAX else -1
+
+
+def _task_path(user_id: str, task_id: int) -> str:
+    """The task's path, the user id percent-encoded so it is safe in a header."""
+    return f"/api/{quote(user_id, safe='')}/tasks/{task_id}"
 
 
 def _one(task: Task, response: Response) -> TaskOut:
@@ -62,7 +74,7 @@ def _one(task: Task, response: Response) -> TaskOut:
 async def _update(
     uow: UnitOfWork,
     owner: str,
-    task_id: int,
+    task_id: TaskIdPath,
     patch: TaskPatch,
     clock: Clock,
     if_match: str | None,
@@ -81,7 +93,7 @@ async def _update(
 
 def _changed(done: Completion, response: Response) -> TaskOut:
     if done.next is not None:
-        location = f"/api/{done.next.user_id}/tasks/{done.next.id}"
+        location = _task_path(done.next.user_id, done.next.id)
         response.headers["Link"] = f'<{location}>; rel="next-occurrence"'
     return _one(done.task, response)
 
@@ -97,7 +109,7 @@ async def create(
     body: TaskCreate, owner: OwnerDep, uow: UowDep, clock: ClockDep, response: Response
 ) -> TaskOut:
     task = await create_task(uow, user_id=owner, fields=body.to_fields(), at=clock.now())
-    response.headers["Location"] = f"/api/{owner}/tasks/{task.id}"
+    response.headers["Location"] = _task_path(owner, task.id)
     return _one(task, response)
 
 
@@ -132,12 +144,13 @@ async def list_(
     )
     if page.next_cursor is not None:
         url = request.url.include_query_params(cursor=page.next_cursor)
-        response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+        path = f"/api/{quote(owner, safe='')}/tasks"
+        response.headers["Link"] = f'<{path}?{url.query}>; rel="next"'
     return [TaskOut.of(task) for task in page.items]
 
 
 @router.get("/{task_id}", summary="Get a task", responses=problem_responses(*_AUTH, 404, 422))
-async def get(task_id: int, owner: OwnerDep, uow: UowDep, response: Response) -> TaskOut:
+async def get(task_id: TaskIdPath, owner: OwnerDep, uow: UowDep, response: Response) -> TaskOut:
     return _one(await get_task(uow, user_id=owner, task_id=task_id), response)
 
 
@@ -147,7 +160,7 @@ async def get(task_id: int, owner: OwnerDep, uow: UowDep, response: Response) ->
     responses=problem_responses(*_ONE),
 )
 async def replace(
-    task_id: int,
+    task_id: TaskIdPath,
     body: TaskReplace,
     owner: OwnerDep,
     uow: UowDep,
@@ -164,7 +177,7 @@ async def replace(
     responses=problem_responses(*_ONE),
 )
 async def patch(
-    task_id: int,
+    task_id: TaskIdPath,
     body: TaskUpdate,
     owner: OwnerDep,
     uow: UowDep,
@@ -183,7 +196,7 @@ async def patch(
     responses=problem_responses(*_ONE),
 )
 async def complete(
-    task_id: int,
+    task_id: TaskIdPath,
     owner: OwnerDep,
     uow: UowDep,
     clock: ClockDep,
@@ -208,7 +221,9 @@ async def complete(
     summary="Delete a task",
     responses=problem_responses(*_AUTH, 404, 412, 422),
 )
-async def delete(task_id: int, owner: OwnerDep, uow: UowDep, if_match: IfMatch = None) -> Response:
+async def delete(
+    task_id: TaskIdPath, owner: OwnerDep, uow: UowDep, if_match: IfMatch = None
+) -> Response:
     await delete_task(
         uow, user_id=owner, task_id=task_id, expected_version=_expected_version(if_match)
     )

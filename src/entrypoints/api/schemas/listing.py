@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from application.errors import InvalidCursorError
 from application.listing import LIMIT_DEFAULT, LIMIT_MAX, StatusFilter, read_cursor
 from domain.errors import InvalidTaskError
-from domain.tasks import Priority, normalize_tag, to_utc
+from domain.tasks import Priority, check_text, normalize_tag, to_utc
 
 SortParam = Literal[
     "created_at",
@@ -58,6 +58,14 @@ class TaskListParams(BaseModel):
         except InvalidTaskError as error:
             raise ValueError(error.issues[0].reason) from None
 
+    @field_validator("q")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        try:
+            return None if value is None else check_text("q", value)
+        except InvalidTaskError as error:
+            raise ValueError(error.issues[0].reason) from None
+
     @field_validator("cursor")
     @classmethod
     def _cursor(cls, value: str | None) -> str | None:
@@ -73,4 +81,7 @@ class TaskListParams(BaseModel):
     @field_validator("due_after", "due_before")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else to_utc(value)
+        try:
+            return None if value is None else to_utc(value)
+        except InvalidTaskError as error:
+            raise ValueError(error.issues[0].reason) from None
