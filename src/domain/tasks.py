@@ -182,13 +182,6 @@ class TaskFields:
 class _Unset:
     """Marks a field a patch leaves alone (distinct from an explicit null)."""
 
-    _instance: _Unset | None = None
-
-    def __new__(cls) -> _Unset:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
     def __repr__(self) -> str:
         return "UNSET"
 
@@ -280,10 +273,6 @@ class Task:
         result = replace(self, **changes, updated_at=at, version=self.version + 1)
         check_recurrence(result.recurring, result.recurring_pattern)
         return result
-
-    def toggled(self, *, at: datetime) -> Task:
-        """The task with its completion flipped."""
-        return self.patched(TaskPatch(completed=not self.completed), at=at)
 
     def next_occurrence(self) -> TaskFields | None:
         """For a completed recurring task, the pending copy due one interval later.

@@ -234,13 +234,6 @@ class TestPatched:
         changed = task.patched(TaskPatch(description=None, due_date=None), at=at(1))
         assert (changed.description, changed.due_date) == (None, None)
 
-    def test_toggled_flips_completion(self) -> None:
-        task = make_task()
-        once = task.toggled(at=at(1))
-        twice = once.toggled(at=at(2))
-        assert (once.completed, twice.completed) == (True, False)
-        assert twice.version == 3
-
     def test_replacing_leaves_completion_alone_unless_sent(self) -> None:
         patch = TaskPatch.replacing(make_fields(title="New"))
         assert "completed" not in patch.changes()
