@@ -47,7 +47,7 @@ def translate_db_errors() -> Iterator[None]:
 
 
 def _unavailable(error: sa_exc.DBAPIError) -> bool:
-    if error.connection_invalidated or isinstance(error, sa_exc.InterfaceError):
+    if error.connection_invalidated:
         return True
     sqlstate = getattr(error.orig, "sqlstate", None)
     if isinstance(sqlstate, str):

@@ -69,7 +69,9 @@ class SqlTaskRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        if session.bind is None:
+            raise ValueError("SqlTaskRepository needs a session bound to an engine")
+        self._dialect = session.bind.dialect.name
 
     async def add(self, *, user_id: UserId, fields: TaskFields, at: datetime) -> Task:
         values = _column_values(TaskPatch.replacing(fields, completed=False))

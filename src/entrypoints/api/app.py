@@ -41,7 +41,7 @@ def create_app(container: Container) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         middleware=[
-            Middleware(RequestContextMiddleware),
+            Middleware(RequestContextMiddleware),  # outermost: every response gets an id
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origin_list,
