@@ -3,10 +3,12 @@ and a database that cannot be reached."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from adapters.sql import migrate
 from tests.api.conftest import Api, running_api, settings_for
 
 
@@ -33,6 +35,14 @@ class TestOnSqlite:
         settings = settings_for(persistence="sql", database_url=f"sqlite:///{tmp_path / 'a.db'}")
         async with running_api(settings) as api:
             await walk_a_recurring_task(api)
+
+    async def test_auto_create_leaves_the_database_at_the_alembic_head(
+        self, tmp_path: Path
+    ) -> None:
+        url = f"sqlite:///{tmp_path / 'c.db'}"
+        async with running_api(settings_for(persistence="sql", database_url=url)):
+            pass
+        assert await asyncio.to_thread(migrate.current, url) == "0001"
 
     async def test_tasks_outlive_a_restart(self, tmp_path: Path) -> None:
         settings = settings_for(persistence="sql", database_url=f"sqlite:///{tmp_path / 'b.db'}")
