@@ -12,7 +12,7 @@ from adapters.sql import migrate
 from tests.api.conftest import Api, running_api, settings_for
 
 
-async def walk_a_recurring_task(api: Api) -> None:
+async def check_a_recurring_task_walk(api: Api) -> None:
     created = await api.create(
         title="Water plants", recurring=True, recurring_pattern="daily", due_date="2027-01-31"
     )
@@ -34,7 +34,7 @@ class TestOnSqlite:
     ) -> None:
         settings = settings_for(persistence="sql", database_url=f"sqlite:///{tmp_path / 'a.db'}")
         async with running_api(settings) as api:
-            await walk_a_recurring_task(api)
+            await check_a_recurring_task_walk(api)
 
     async def test_auto_create_leaves_the_database_at_the_alembic_head(
         self, tmp_path: Path
@@ -57,7 +57,7 @@ class TestOnSqlite:
 @pytest.mark.postgres
 async def test_the_app_runs_on_postgresql(postgres_schema: str) -> None:
     async with running_api(settings_for(persistence="sql", database_url=postgres_schema)) as api:
-        await walk_a_recurring_task(api)
+        await check_a_recurring_task_walk(api)
 
 
 @pytest.mark.pgbouncer
@@ -66,7 +66,7 @@ async def test_the_app_runs_through_pgbouncer(
 ) -> None:
     settings = settings_for(persistence="sql", database_url=pgbouncer_database, db_pgbouncer="true")
     async with running_api(settings) as api:
-        await walk_a_recurring_task(api)
+        await check_a_recurring_task_walk(api)
 
 
 class TestDatabaseOutage:
