@@ -85,3 +85,11 @@ class TestEdgeInput:
         response = await api.client.patch(f"{api.tasks}/{task['id']}/complete", headers=api.auth())
         assert (response.status_code, response.json()["completed"]) == (200, True)
         assert "Link" not in response.headers
+
+
+async def test_a_patch_lists_a_recurrence_conflict_with_other_bad_fields(api: Api) -> None:
+    task = await api.create()
+    body = {"title": "", "recurring": True, "recurring_pattern": None}
+    response = await api.client.patch(f"{api.tasks}/{task['id']}", json=body, headers=api.auth())
+    fields = {tuple(error["loc"]) for error in response.json()["errors"]}
+    assert fields == {("body", "title"), ("body", "recurring_pattern")}

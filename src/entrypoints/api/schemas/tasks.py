@@ -64,6 +64,16 @@ class _TaskBody(BaseModel):
     def _tags(cls, value: list[str]) -> list[str]:
         return list(_domain_rule(normalize_tags, value))
 
+    @field_validator("recurring_pattern", check_fields=False)
+    @classmethod
+    def _recurrence(cls, value: Recurrence | None, info: ValidationInfo) -> Recurrence | None:
+        """Checked here when both flags are in the body, so the 422 lists it with the rest;
+        a PATCH that sends only one is checked against the stored task."""
+        recurring = info.data.get("recurring")
+        if recurring is not None:
+            _domain_rule(lambda _: check_recurrence(recurring, value), None)
+        return value
+
     @field_validator("due_date", check_fields=False)
     @classmethod
     def _due_date(cls, value: datetime | None) -> datetime | None:
@@ -89,13 +99,6 @@ class TaskCreate(_TaskBody):
         validate_default=True,
         description="Required when `recurring` is true, null otherwise.",
     )
-
-    @field_validator("recurring_pattern")
-    @classmethod
-    def _recurrence(cls, value: Recurrence | None, info: ValidationInfo) -> Recurrence | None:
-        if "recurring" in info.data:
-            _domain_rule(lambda _: check_recurrence(info.data["recurring"], value), None)
-        return value
 
     def to_fields(self) -> TaskFields:
         return TaskFields(**self.model_dump(include=set(TaskFields.__dataclass_fields__)))
