@@ -371,3 +371,11 @@ class TestListOrderAndPages:
                 break
             after = Keyset(sort.value_of(page[-1]), page[-1].id)
         assert seen == expected_order(tasks, sort)
+
+
+class TestTextSearch:
+    async def test_matching_ignores_case_beyond_ascii(self, harness: Harness, user_id: str) -> None:
+        upper = await add(harness, user_id, make_fields(title="ÄPFEL kaufen"))
+        await add(harness, user_id, make_fields(title="Birnen"))
+        query = TaskQuery(filter=TaskFilter(text="äpfel"))
+        assert [task.id for task in await listed(harness, user_id, query)] == [upper.id]

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.sql.engine import SQLITE_LOWER
 from adapters.sql.errors import translate_db_errors
 from adapters.sql.tables import TaskRow
 from application.listing import (
@@ -198,18 +199,26 @@ def _filters(task_filter: TaskFilter, dialect: str) -> list[ColumnElement[bool]]
     if task_filter.tags:
         conditions.extend(_has_tags(task_filter.tags, dialect))
     if task_filter.text:
-        text = task_filter.text
-        conditions.append(
-            or_(
-                c.title.icontains(text, autoescape=True),
-                c.description.icontains(text, autoescape=True),
-            )
-        )
+        conditions.append(_mentions(task_filter.text, dialect))
     if task_filter.due_after is not None:
         conditions.append(c.due_date >= task_filter.due_after)
     if task_filter.due_before is not None:
         conditions.append(c.due_date < task_filter.due_before)
     return conditions
+
+
+def _mentions(text: str, dialect: str) -> ColumnElement[bool]:
+    """Case-insensitive substring of title or description (Unicode-aware on SQLite too)."""
+    if dialect == "sqlite":
+        lower = getattr(func, SQLITE_LOWER)
+        needle = text.lower()
+        return or_(
+            lower(c.title).contains(needle, autoescape=True),
+            lower(c.description).contains(needle, autoescape=True),
+        )
+    return or_(
+        c.title.icontains(text, autoescape=True), c.description.icontains(text, autoescape=True)
+    )
 
 
 def _has_tags(tags: Sequence[str], dialect: str) -> list[ColumnElement[bool]]:
