@@ -93,3 +93,12 @@ async def test_a_patch_lists_a_recurrence_conflict_with_other_bad_fields(api: Ap
     response = await api.client.patch(f"{api.tasks}/{task['id']}", json=body, headers=api.auth())
     fields = {tuple(error["loc"]) for error in response.json()["errors"]}
     assert fields == {("body", "title"), ("body", "recurring_pattern")}
+
+
+async def test_head_answers_like_get_without_a_body(api: Api) -> None:
+    task = await api.create()
+    url = f"{api.tasks}/{task['id']}"
+    response = await api.client.head(url, headers=api.auth())
+    assert (response.status_code, response.content) == (200, b"")
+    assert response.headers["ETag"] == '"1"'
+    assert (await api.client.head("/health")).status_code == 200

@@ -11,7 +11,11 @@ from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.api import deps
 from entrypoints.api.errors import install_error_handlers
-from entrypoints.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from entrypoints.api.middleware import (
+    BodyGuardMiddleware,
+    HeadMiddleware,
+    RequestContextMiddleware,
+)
 from entrypoints.api.routes import health, tasks
 from entrypoints.container import Container
 from entrypoints.lifecycle import running
@@ -49,6 +53,7 @@ def create_app(container: Container) -> FastAPI:
                 allow_headers=["*"],
                 expose_headers=["ETag", "Location", "Link", "X-Request-ID", "Retry-After"],
             ),
+            Middleware(HeadMiddleware),
             Middleware(BodyGuardMiddleware),
         ],
     )

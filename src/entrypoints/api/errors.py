@@ -110,15 +110,19 @@ _METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    return [
+    """Every method some route serves at this path (Starlette names only the first route's);
+    HEAD wherever GET is served (HeadMiddleware)."""
+    served = {
         method
         for method in _METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] is Match.FULL
             for route in request.app.routes
         )
-    ]
+    }
+    if "GET" in served:
+        served.add("HEAD")
+    return [method for method in _METHODS if method in served]
 
 
 def install_error_handlers(app: FastAPI) -> None:

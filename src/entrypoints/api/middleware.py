@@ -58,6 +58,25 @@ class RequestContextMiddleware:
             await response(scope, receive, send)
 
 
+class HeadMiddleware:
+    """HEAD is GET without the body (RFC 9110 9.3.2): same status and headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
 class BodyGuardMiddleware:
     """413 for a body over 64 KiB (declared or streamed), 415 for a body that is not JSON.
 
