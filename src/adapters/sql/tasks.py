@@ -50,6 +50,7 @@ from domain.tasks import (
     TaskId,
     TaskPatch,
     UserId,
+    client_fields,
     title_sort_key,
 )
 
@@ -75,7 +76,7 @@ class SqlTaskRepository:
         self._dialect = session.bind.dialect.name
 
     async def add(self, *, user_id: UserId, fields: TaskFields, at: datetime) -> Task:
-        values = _column_values(TaskPatch.replacing(fields, completed=False))
+        values = _column_values(client_fields(fields) | {"completed": False})
         statement = insert(tasks).values(
             **values,
             user_id=user_id,
@@ -114,7 +115,7 @@ class SqlTaskRepository:
         at: datetime,
         expected_version: int | None = None,
     ) -> TaskChange | None:
-        values = _column_values(patch)
+        values = _column_values(patch.changes())
         if not values:  # nothing sent: nothing to write, report the task as it is
             current = await self._explain_miss(user_id, task_id, expected_version)
             return None if current is None else TaskChange(current)
@@ -263,9 +264,9 @@ def _after(sort: TaskSort, keyset: Keyset) -> ColumnElement[bool]:
     return or_(column.is_(None), later) if sort.field is SortField.DUE_DATE else later
 
 
-def _column_values(patch: TaskPatch) -> dict[str, Any]:
-    """The columns a patch sets, in storage form."""
-    values = patch.changes()
+def _column_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Task fields by name (a patch's changes, or a new task's fields) in storage form."""
+    values = dict(fields)
     if "title" in values:
         values["title_key"] = title_sort_key(values["title"])
     if "priority" in values:
