@@ -20,3 +20,20 @@ class StorageUnavailableError(ApplicationError):
     def __init__(self, reason: str = "database unavailable") -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class AssistantUnavailableError(ApplicationError):
+    """The assistant's provider failed or timed out; the user's message is already stored."""
+
+    def __init__(self, reason: str = "assistant unavailable") -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ToolError(ApplicationError):
+    """A tool call that cannot run: an invalid argument or a missing task. The message is
+    plain words, fit to show the assistant (and the user)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)

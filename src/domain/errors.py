@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 
 class DomainError(Exception):
@@ -17,16 +18,28 @@ class FieldIssue:
     reason: str
 
 
-class InvalidTaskError(DomainError):
-    """One or more task fields break a rule; every failing field is listed."""
+class InvalidFieldsError(DomainError):
+    """One or more fields break a rule; every failing field is listed."""
 
     def __init__(self, issues: list[FieldIssue]) -> None:
         self.issues = tuple(issues)
         super().__init__("; ".join(f"{i.field}: {i.reason}" for i in issues))
 
     @classmethod
-    def single(cls, field: str, reason: str) -> InvalidTaskError:
+    def single(cls, field: str, reason: str) -> Self:
         return cls([FieldIssue(field, reason)])
+
+
+class InvalidTaskError(InvalidFieldsError):
+    """One or more task fields break a rule."""
+
+
+class InvalidConversationError(InvalidFieldsError):
+    """A conversation field (its title) breaks a rule."""
+
+
+class InvalidMessageError(InvalidFieldsError):
+    """A message field (role, content) breaks a rule."""
 
 
 class TaskNotFoundError(DomainError):
@@ -45,3 +58,11 @@ class VersionMismatchError(DomainError):
         self.expected = expected
         self.actual = actual
         super().__init__(f"task {task_id} is at version {actual}, not {expected}")
+
+
+class ConversationNotFoundError(DomainError):
+    """No conversation with this id belongs to the caller."""
+
+    def __init__(self, conversation_id: int) -> None:
+        self.conversation_id = conversation_id
+        super().__init__(f"conversation {conversation_id} not found")
