@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import uuid4
 
+from application.ports import UnitOfWork
 from domain.tasks import TaskFields
+
+R = TypeVar("R")
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
@@ -38,3 +42,9 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+async def in_unit(uow: UnitOfWork, use_case: Callable[..., Awaitable[R]], **arguments: Any) -> R:
+    """Run one use case in its own unit of work, as a thin entry point does."""
+    async with uow:
+        return await use_case(uow, **arguments)

@@ -16,10 +16,12 @@ from domain.tasks import Task, TaskFields, TaskId, TaskPatch, UserId
 
 @dataclass(frozen=True, slots=True)
 class TaskChange:
-    """A task after a write, and whether that write is what completed it."""
+    """A task after a write, and the next occurrence that write scheduled: a write that
+    completes a recurring task stores its next occurrence (`Task.next_occurrence`) in the
+    same statement where SQL allows."""
 
     task: Task
-    completed_now: bool = False
+    next: Task | None = None
 
 
 class TaskRepository(Protocol):
@@ -46,7 +48,8 @@ class TaskRepository(Protocol):
         at: datetime,
         expected_version: int | None = None,
     ) -> TaskChange | None:
-        """Apply `patch` in one conditional UPDATE; None if not found.
+        """Apply `patch` in one conditional UPDATE; None if not found. Completing a recurring
+        task also stores its next occurrence, atomically with the update.
 
         A patch that changes nothing leaves the row (and its version) alone.
         Raises VersionMismatchError, or InvalidTaskError if the result breaks a rule.
@@ -56,7 +59,8 @@ class TaskRepository(Protocol):
     async def toggle_completion(
         self, *, user_id: UserId, task_id: TaskId, at: datetime, expected_version: int | None = None
     ) -> TaskChange | None:
-        """Flip `completed` in one UPDATE; None if not found. Raises VersionMismatchError."""
+        """Flip `completed` in one UPDATE (scheduling the next occurrence as `apply_patch`
+        does); None if not found. Raises VersionMismatchError."""
         ...
 
     async def delete(
@@ -74,13 +78,11 @@ class ConversationRepository(Protocol):
         """Store a new conversation (one INSERT ... RETURNING)."""
         ...
 
-    async def get(
-        self, *, user_id: UserId, conversation_id: ConversationId
-    ) -> Conversation | None:
+    async def get(self, *, user_id: UserId, conversation_id: ConversationId) -> Conversation | None:
         """The conversation, or None if the user has none with that id."""
         ...
 
-    async def list(
+    async def recent(
         self, *, user_id: UserId, limit: int, after: Keyset | None = None
     ) -> list[Conversation]:
         """Up to `limit` conversations, most recently updated first (ties: higher id first),
@@ -132,7 +134,10 @@ class UnitOfWork(Protocol):
     """One transaction: commits when the block ends normally, rolls back on any exception.
 
     The caller opens it (`async with uow:`); use cases run inside it, so several compose.
-    Entering a unit that is already open raises RuntimeError.
+    Entering a unit that is already open raises RuntimeError. Each repository write method
+    is atomic on its own, so a unit made with `single_write=True` (one write method at most,
+    any number of reads) may run without an explicit transaction: one round trip on
+    PostgreSQL.
     """
 
     @property
@@ -158,6 +163,12 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh, unopened unit of work per call."""
+
+    def __call__(self, *, single_write: bool = False) -> UnitOfWork: ...
 
 
 class Clock(Protocol):

@@ -1,4 +1,5 @@
-"""Task use cases: each runs in one unit of work and returns domain objects."""
+"""Task use cases. Each runs inside the unit of work its caller opened (so a chat turn can
+compose several in one transaction) and returns domain objects."""
 
 from __future__ import annotations
 
@@ -32,14 +33,12 @@ async def create_task(
     uow: UnitOfWork, *, user_id: UserId, fields: TaskFields, at: datetime
 ) -> Task:
     """Store a new pending task."""
-    async with uow:
-        return await uow.tasks.add(user_id=user_id, fields=fields, at=at)
+    return await uow.tasks.add(user_id=user_id, fields=fields, at=at)
 
 
 async def get_task(uow: UnitOfWork, *, user_id: UserId, task_id: TaskId) -> Task:
     """The caller's task. Raises TaskNotFoundError."""
-    async with uow:
-        task = await uow.tasks.get(user_id=user_id, task_id=task_id)
+    task = await uow.tasks.get(user_id=user_id, task_id=task_id)
     if task is None:
         raise TaskNotFoundError(task_id)
     return task
@@ -58,8 +57,7 @@ async def list_tasks(
     bound_to = fingerprint(user_id, task_filter, sort)
     after = decode_cursor(cursor, bound_to=bound_to, sort=sort) if cursor else None
     query = TaskQuery(filter=task_filter, sort=sort, limit=limit + 1, after=after)
-    async with uow:
-        rows = await uow.tasks.list(user_id=user_id, query=query)
+    rows = await uow.tasks.list(user_id=user_id, query=query)
     if len(rows) <= limit:
         return Page(items=rows, next_cursor=None)
     items = rows[:limit]
@@ -79,15 +77,10 @@ async def update_task(
     """Change the fields in `patch` (a PUT sends them all); completing a recurring task
     schedules its next occurrence. Raises TaskNotFoundError, VersionMismatchError,
     InvalidTaskError."""
-    async with uow:
-        change = await uow.tasks.apply_patch(
-            user_id=user_id,
-            task_id=task_id,
-            patch=patch,
-            at=at,
-            expected_version=expected_version,
-        )
-        return await _follow_up(uow, task_id=task_id, change=change, at=at)
+    change = await uow.tasks.apply_patch(
+        user_id=user_id, task_id=task_id, patch=patch, at=at, expected_version=expected_version
+    )
+    return _completion(task_id, change)
 
 
 async def set_completion(
@@ -110,34 +103,24 @@ async def set_completion(
             at=at,
             expected_version=expected_version,
         )
-    async with uow:
-        change = await uow.tasks.toggle_completion(
-            user_id=user_id, task_id=task_id, at=at, expected_version=expected_version
-        )
-        return await _follow_up(uow, task_id=task_id, change=change, at=at)
+    change = await uow.tasks.toggle_completion(
+        user_id=user_id, task_id=task_id, at=at, expected_version=expected_version
+    )
+    return _completion(task_id, change)
 
 
 async def delete_task(
     uow: UnitOfWork, *, user_id: UserId, task_id: TaskId, expected_version: int | None = None
 ) -> None:
     """Delete the caller's task. Raises TaskNotFoundError, VersionMismatchError."""
-    async with uow:
-        deleted = await uow.tasks.delete(
-            user_id=user_id, task_id=task_id, expected_version=expected_version
-        )
-        if not deleted:
-            raise TaskNotFoundError(task_id)
+    deleted = await uow.tasks.delete(
+        user_id=user_id, task_id=task_id, expected_version=expected_version
+    )
+    if not deleted:
+        raise TaskNotFoundError(task_id)
 
 
-async def _follow_up(
-    uow: UnitOfWork, *, task_id: TaskId, change: TaskChange | None, at: datetime
-) -> Completion:
-    """Raise for a missing task; schedule the next occurrence of a task just completed."""
+def _completion(task_id: TaskId, change: TaskChange | None) -> Completion:
     if change is None:
         raise TaskNotFoundError(task_id)
-    task = change.task
-    follow_up = task.next_occurrence() if change.completed_now else None
-    if follow_up is None:
-        return Completion(task=task)
-    created = await uow.tasks.add(user_id=task.user_id, fields=follow_up, at=at)
-    return Completion(task=task, next=created)
+    return Completion(task=change.task, next=change.next)

@@ -6,7 +6,7 @@ from dependency_injector import containers, providers
 
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.sql.engine import build_engine, build_sessionmaker, plan_connection
+from adapters.sql.engine import build_engine, plan_connection
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from adapters.system_clock import SystemClock
 from entrypoints.settings import Settings
@@ -44,12 +44,14 @@ class Container(containers.DeclarativeContainer):
         pool_pre_ping=settings.provided.db_pool_pre_ping,
         echo=settings.provided.db_echo,
     )
-    sessions = providers.Singleton(build_sessionmaker, engine=engine)
     store = providers.Singleton(InMemoryStore)
 
+    # Called per use-case call (`container.uow(single_write=True)`): a fresh, unopened unit.
     uow = providers.Selector(
         settings.provided.persistence,
-        sql=providers.Factory(SqlUnitOfWork, sessions=sessions),
+        sql=providers.Factory(
+            SqlUnitOfWork, engine=engine, pgbouncer=connection_plan.provided.pgbouncer
+        ),
         memory=providers.Factory(InMemoryUnitOfWork, store=store),
     )
     clock = providers.Singleton(SystemClock)

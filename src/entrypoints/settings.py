@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(10, ge=0)
     db_pool_timeout: float = Field(30, gt=0)
     db_pool_recycle: int = Field(300, ge=-1)
-    db_pool_pre_ping: bool = True
+    db_pool_pre_ping: bool = False
     db_connect_timeout: float = Field(10, gt=0)
     db_statement_timeout: float = Field(30, gt=0)
     db_pgbouncer: Literal["auto", "true", "false"] = "auto"

@@ -425,8 +425,9 @@ class TestRequestId:
 class BrokenUnitOfWork:
     """A unit of work whose storage fails as soon as it is entered."""
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, error: Exception, *, single_write: bool = False) -> None:
         self.error = error
+        self.single_write = single_write
 
     async def __aenter__(self) -> BrokenUnitOfWork:
         raise self.error

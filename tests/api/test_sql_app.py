@@ -42,7 +42,7 @@ class TestOnSqlite:
         url = f"sqlite:///{tmp_path / 'c.db'}"
         async with running_api(settings_for(persistence="sql", database_url=url)):
             pass
-        assert await asyncio.to_thread(migrate.current, url) == "0001"
+        assert await asyncio.to_thread(migrate.current, url) == "0003"
 
     async def test_tasks_outlive_a_restart(self, tmp_path: Path) -> None:
         settings = settings_for(persistence="sql", database_url=f"sqlite:///{tmp_path / 'b.db'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +13,12 @@ from sqlalchemy import event
 
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.sql.engine import build_engine, build_sessionmaker, create_schema, plan_connection
+from adapters.sql.engine import build_engine, create_schema, plan_connection
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports import UnitOfWork
 from tests.factories import new_user_id
 
-DATA_VERBS = ("INSERT", "SELECT", "UPDATE", "DELETE")
+DATA_VERBS = ("INSERT", "SELECT", "UPDATE", "DELETE", "WITH")
 
 
 @dataclass
@@ -25,8 +26,11 @@ class Harness:
     """How a test reaches an adapter: fresh units of work, and the SQL statements sent."""
 
     name: str
-    new_uow: Callable[[], UnitOfWork]
+    make_uow: Callable[..., UnitOfWork]
     statements: list[str] = field(default_factory=list)
+
+    def new_uow(self, *, single_write: bool = False) -> UnitOfWork:
+        return self.make_uow(single_write=single_write)
 
     @property
     def is_sql(self) -> bool:
@@ -67,13 +71,13 @@ async def harness(adapter: tuple[str, str]) -> AsyncIterator[Harness]:
     name, url = adapter
     if name == "memory":
         store = InMemoryStore()
-        yield Harness(name, lambda: InMemoryUnitOfWork(store))
+        yield Harness(name, functools.partial(InMemoryUnitOfWork, store))
         return
-    engine = build_engine(plan_connection(url, pgbouncer=name == "pgbouncer"))
+    plan = plan_connection(url, pgbouncer=name == "pgbouncer")
+    engine = build_engine(plan)
     if name == "sqlite":
         await create_schema(engine)
-    sessions = build_sessionmaker(engine)
-    harness = Harness(name, lambda: SqlUnitOfWork(sessions))
+    harness = Harness(name, functools.partial(SqlUnitOfWork, engine, pgbouncer=plan.pgbouncer))
 
     def record(*args: Any) -> None:
         harness.statements.append(args[2])

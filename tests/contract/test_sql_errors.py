@@ -8,18 +8,18 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from adapters.sql.engine import build_engine, build_sessionmaker, plan_connection
-from adapters.sql.errors import translate_db_errors
+from adapters.sql.engine import build_engine, plan_connection
+from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.errors import StorageUnavailableError
 
 
 async def run_translated(url: str, sql: str, **plan: Any) -> None:
-    """Run one statement on a fresh engine for `url`, errors translated as the adapter does."""
-    engine = build_engine(plan_connection(url, **plan))
+    """Run one statement in a unit of work on a fresh engine for `url`."""
+    connection_plan = plan_connection(url, **plan)
+    engine = build_engine(connection_plan)
     try:
-        async with build_sessionmaker(engine)() as session:
-            with translate_db_errors():
-                await session.execute(text(sql))
+        async with SqlUnitOfWork(engine, pgbouncer=connection_plan.pgbouncer) as uow:
+            await uow.execute(text(sql))
     finally:
         await engine.dispose()
 

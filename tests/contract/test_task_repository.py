@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 
 from application.listing import (
@@ -15,6 +18,12 @@ from domain.errors import InvalidTaskError, VersionMismatchError
 from domain.tasks import Priority, Recurrence, Task, TaskFields, TaskPatch
 from tests.contract.conftest import Harness
 from tests.factories import T0, at, make_fields, new_user_id
+
+DAILY_DUE: dict[str, Any] = {
+    "recurring": True,
+    "recurring_pattern": Recurrence.DAILY,
+    "due_date": at(60),
+}
 
 
 async def add(harness: Harness, user_id: str, fields: TaskFields, minute: int = 0) -> Task:
@@ -79,7 +88,7 @@ class TestApplyPatch:
         assert change.task.title == "Buy oat milk"
         assert change.task.description == "keep"
         assert (change.task.version, change.task.updated_at) == (2, at(5))
-        assert change.completed_now is False
+        assert change.next is None
 
     async def test_a_patch_that_changes_nothing_leaves_the_task_alone(
         self, harness: Harness, user_id: str
@@ -105,22 +114,24 @@ class TestApplyPatch:
         assert change.task == task
         assert await get(harness, user_id, task.id) == task
 
-    async def test_completing_sets_completed_at_and_reports_it(
+    async def test_completing_a_recurring_task_stores_its_next_occurrence(
         self, harness: Harness, user_id: str
     ) -> None:
-        task = await add(harness, user_id, make_fields())
+        task = await add(harness, user_id, make_fields(**DAILY_DUE))
         async with harness.new_uow() as uow:
             change = await uow.tasks.apply_patch(
                 user_id=user_id, task_id=task.id, patch=TaskPatch(completed=True), at=at(3)
             )
         assert change is not None
         assert (change.task.completed, change.task.completed_at) == (True, at(3))
-        assert change.completed_now is True
+        assert change.next is not None
+        assert (change.next.due_date, change.next.completed) == (at(60) + timedelta(days=1), False)
+        assert await get(harness, user_id, change.next.id) == change.next
 
-    async def test_a_second_completion_is_not_reported_as_completing(
+    async def test_a_second_completion_schedules_nothing(
         self, harness: Harness, user_id: str
     ) -> None:
-        task = await add(harness, user_id, make_fields())
+        task = await add(harness, user_id, make_fields(**DAILY_DUE))
         async with harness.new_uow() as uow:
             await uow.tasks.apply_patch(
                 user_id=user_id, task_id=task.id, patch=TaskPatch(completed=True), at=at(3)
@@ -133,7 +144,7 @@ class TestApplyPatch:
                 at=at(4),
             )
         assert change is not None
-        assert change.completed_now is False
+        assert change.next is None
         assert (change.task.completed_at, change.task.title, change.task.version) == (
             at(3),
             "Renamed",
@@ -222,18 +233,18 @@ class TestToggleAndDelete:
     async def test_toggling_flips_completion_both_ways(
         self, harness: Harness, user_id: str
     ) -> None:
-        task = await add(harness, user_id, make_fields())
+        task = await add(harness, user_id, make_fields(**DAILY_DUE))
         async with harness.new_uow() as uow:
             first = await uow.tasks.toggle_completion(user_id=user_id, task_id=task.id, at=at(1))
             second = await uow.tasks.toggle_completion(user_id=user_id, task_id=task.id, at=at(2))
         assert first is not None
         assert second is not None
-        assert (first.task.completed, first.completed_now, first.task.completed_at) == (
+        assert (first.task.completed, first.next is not None, first.task.completed_at) == (
             True,
             True,
             at(1),
         )
-        assert (second.task.completed, second.completed_now, second.task.version) == (
+        assert (second.task.completed, second.next is not None, second.task.version) == (
             False,
             False,
             3,

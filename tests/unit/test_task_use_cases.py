@@ -12,7 +12,7 @@ from application.ports import UnitOfWork
 from application.tasks import delete_task, get_task
 from domain.errors import InvalidTaskError, TaskNotFoundError, VersionMismatchError
 from domain.tasks import Priority, Recurrence, TaskPatch
-from tests.factories import T0, at, make_fields, new_user_id
+from tests.factories import T0, at, in_unit, make_fields, new_user_id
 from tests.unit.use_case_steps import (
     DAILY,
     MONTHLY,
@@ -36,7 +36,7 @@ class TestCreateTask:
 
     async def test_the_task_is_stored(self, uow: UnitOfWork, user_id: str) -> None:
         task = await seed(uow, user_id)
-        assert await get_task(uow, user_id=user_id, task_id=task.id) == task
+        assert await in_unit(uow, get_task, user_id=user_id, task_id=task.id) == task
 
     async def test_each_task_gets_its_own_id(self, uow: UnitOfWork, user_id: str) -> None:
         first, second = await seed(uow, user_id), await seed(uow, user_id)
@@ -47,11 +47,11 @@ class TestGetTask:
     async def test_another_users_task_is_not_found(self, uow: UnitOfWork, user_id: str) -> None:
         task = await seed(uow, new_user_id())
         with pytest.raises(TaskNotFoundError):
-            await get_task(uow, user_id=user_id, task_id=task.id)
+            await in_unit(uow, get_task, user_id=user_id, task_id=task.id)
 
     async def test_an_unknown_id_is_not_found(self, uow: UnitOfWork, user_id: str) -> None:
         with pytest.raises(TaskNotFoundError):
-            await get_task(uow, user_id=user_id, task_id=999)
+            await in_unit(uow, get_task, user_id=user_id, task_id=999)
 
 
 class TestListTasks:
@@ -111,8 +111,8 @@ class TestListTasks:
     ) -> None:
         tasks = await seed_many(uow, user_id, 5)
         first = await page(uow, user_id, limit=2)
-        await delete_task(uow, user_id=user_id, task_id=first.items[-1].id)
-        await delete_task(uow, user_id=user_id, task_id=tasks[2].id)
+        await in_unit(uow, delete_task, user_id=user_id, task_id=first.items[-1].id)
+        await in_unit(uow, delete_task, user_id=user_id, task_id=tasks[2].id)
         rest = await page(uow, user_id, limit=10, cursor=first.next_cursor)
         assert [task.id for task in rest.items] == [tasks[1].id, tasks[0].id]
 
@@ -137,7 +137,7 @@ class TestSetCompletion:
         assert result.next.due_date == T0 + timedelta(days=1)
         assert (result.next.completed, result.next.version) == (False, 1)
         assert (result.next.tags, result.next.recurring_pattern) == (("home",), Recurrence.DAILY)
-        assert await get_task(uow, user_id=user_id, task_id=result.next.id) == result.next
+        assert await in_unit(uow, get_task, user_id=user_id, task_id=result.next.id) == result.next
 
     async def test_completing_a_monthly_task_due_january_31_schedules_february_28(
         self, uow: UnitOfWork, user_id: str
@@ -211,7 +211,7 @@ class TestSetCompletion:
         renamed = await edit(uow, user_id, task.id, TaskPatch(title="Renamed"))
         with pytest.raises(VersionMismatchError):
             await complete(uow, user_id, task.id, completed, minute=2, expected_version=1)
-        assert await get_task(uow, user_id=user_id, task_id=task.id) == renamed.task
+        assert await in_unit(uow, get_task, user_id=user_id, task_id=task.id) == renamed.task
         assert await all_ids(uow, user_id) == [task.id]
 
     async def test_the_current_expected_version_is_accepted(
@@ -242,7 +242,7 @@ class TestUpdateTask:
         task = await seed(uow, user_id)
         with pytest.raises(InvalidTaskError):
             await edit(uow, user_id, task.id, TaskPatch(recurring=True))
-        assert await get_task(uow, user_id=user_id, task_id=task.id) == task
+        assert await in_unit(uow, get_task, user_id=user_id, task_id=task.id) == task
 
     async def test_a_replacement_that_completes_a_recurring_task_schedules_the_next(
         self, uow: UnitOfWork, user_id: str
@@ -267,7 +267,7 @@ class TestUpdateTask:
         await edit(uow, user_id, task.id, TaskPatch(title="B"))
         with pytest.raises(VersionMismatchError):
             await edit(uow, user_id, task.id, TaskPatch(title="C"), expected_version=1)
-        assert (await get_task(uow, user_id=user_id, task_id=task.id)).title == "B"
+        assert (await in_unit(uow, get_task, user_id=user_id, task_id=task.id)).title == "B"
 
     async def test_another_users_task_is_not_found(self, uow: UnitOfWork, user_id: str) -> None:
         task = await seed(uow, new_user_id())
@@ -278,9 +278,9 @@ class TestUpdateTask:
 class TestDeleteTask:
     async def test_a_deleted_task_is_gone(self, uow: UnitOfWork, user_id: str) -> None:
         task = await seed(uow, user_id)
-        await delete_task(uow, user_id=user_id, task_id=task.id)
+        await in_unit(uow, delete_task, user_id=user_id, task_id=task.id)
         with pytest.raises(TaskNotFoundError):
-            await get_task(uow, user_id=user_id, task_id=task.id)
+            await in_unit(uow, get_task, user_id=user_id, task_id=task.id)
 
     async def test_another_users_task_is_not_found_and_kept(
         self, uow: UnitOfWork, user_id: str
@@ -288,13 +288,13 @@ class TestDeleteTask:
         owner = new_user_id()
         task = await seed(uow, owner)
         with pytest.raises(TaskNotFoundError):
-            await delete_task(uow, user_id=user_id, task_id=task.id)
-        assert await get_task(uow, user_id=owner, task_id=task.id) == task
+            await in_unit(uow, delete_task, user_id=user_id, task_id=task.id)
+        assert await in_unit(uow, get_task, user_id=owner, task_id=task.id) == task
 
     async def test_a_stale_expected_version_is_refused_and_keeps_the_task(
         self, uow: UnitOfWork, user_id: str
     ) -> None:
         task = await seed(uow, user_id)
         with pytest.raises(VersionMismatchError):
-            await delete_task(uow, user_id=user_id, task_id=task.id, expected_version=2)
+            await in_unit(uow, delete_task, user_id=user_id, task_id=task.id, expected_version=2)
         assert await all_ids(uow, user_id) == [task.id]

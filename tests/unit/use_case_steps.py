@@ -10,7 +10,7 @@ from application.listing import Page, TaskFilter, TaskSort
 from application.ports import UnitOfWork
 from application.tasks import Completion, create_task, list_tasks, set_completion, update_task
 from domain.tasks import Recurrence, Task, TaskPatch
-from tests.factories import at, make_fields
+from tests.factories import at, in_unit, make_fields
 
 NEWEST_FIRST = TaskSort()
 EVERYTHING = TaskFilter()
@@ -19,7 +19,9 @@ MONTHLY: dict[str, Any] = {"recurring": True, "recurring_pattern": Recurrence.MO
 
 
 async def seed(uow: UnitOfWork, user_id: str, minute: int = 0, **fields: Any) -> Task:
-    return await create_task(uow, user_id=user_id, fields=make_fields(**fields), at=at(minute))
+    return await in_unit(
+        uow, create_task, user_id=user_id, fields=make_fields(**fields), at=at(minute)
+    )
 
 
 async def seed_many(uow: UnitOfWork, user_id: str, count: int) -> list[Task]:
@@ -35,8 +37,14 @@ async def page(
     task_filter: TaskFilter = EVERYTHING,
     sort: TaskSort = NEWEST_FIRST,
 ) -> Page[Task]:
-    return await list_tasks(
-        uow, user_id=user_id, task_filter=task_filter, sort=sort, limit=limit, cursor=cursor
+    return await in_unit(
+        uow,
+        list_tasks,
+        user_id=user_id,
+        task_filter=task_filter,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
     )
 
 
@@ -72,8 +80,9 @@ async def complete(
     minute: int = 1,
     expected_version: int | None = None,
 ) -> Completion:
-    return await set_completion(
+    return await in_unit(
         uow,
+        set_completion,
         user_id=user_id,
         task_id=task_id,
         completed=completed,
@@ -91,8 +100,9 @@ async def edit(
     minute: int = 1,
     expected_version: int | None = None,
 ) -> Completion:
-    return await update_task(
+    return await in_unit(
         uow,
+        update_task,
         user_id=user_id,
         task_id=task_id,
         patch=patch,

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
+from domain.conversations import Conversation, ConversationId, Message
 from domain.tasks import Task, TaskId
 
 
 @dataclass(slots=True)
 class StoreState:
-    """Everything the store holds. Entities are immutable, so a shallow copy is a snapshot."""
+    """Everything the store holds. Entities are immutable, so shallow copies are a snapshot.
+    Ids only grow, as in SQL: a deleted row's id is never given out again."""
 
     tasks: dict[TaskId, Task] = field(default_factory=dict)
     last_task_id: int = 0
+    conversations: dict[ConversationId, Conversation] = field(default_factory=dict)
+    last_conversation_id: int = 0
+    messages: dict[ConversationId, list[Message]] = field(default_factory=dict)
+    last_message_id: int = 0
 
     def snapshot(self) -> StoreState:
-        return StoreState(tasks=dict(self.tasks), last_task_id=self.last_task_id)
+        return StoreState(
+            tasks=dict(self.tasks),
+            last_task_id=self.last_task_id,
+            conversations=dict(self.conversations),
+            last_conversation_id=self.last_conversation_id,
+            messages={key: list(rows) for key, rows in self.messages.items()},
+            last_message_id=self.last_message_id,
+        )
+
+    def restore(self, saved: StoreState) -> None:
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(saved, name))
 
 
 class InMemoryStore:

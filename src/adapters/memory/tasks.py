@@ -62,7 +62,10 @@ class InMemoryTaskRepository:
             return None
         changed = task.patched(patch, at=at)
         self._state.tasks[task_id] = changed
-        return TaskChange(changed, completed_now=changed.completed and not task.completed)
+        follow_up = changed.next_occurrence() if changed.completed and not task.completed else None
+        if follow_up is None:
+            return TaskChange(changed)
+        return TaskChange(changed, next=await self.add(user_id=user_id, fields=follow_up, at=at))
 
     async def toggle_completion(
         self, *, user_id: UserId, task_id: TaskId, at: datetime, expected_version: int | None = None

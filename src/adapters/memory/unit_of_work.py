@@ -1,10 +1,13 @@
-"""A unit of work over the in-memory store: rollback really restores the snapshot."""
+"""A unit of work over the in-memory store: rollback and savepoints really restore."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
+from adapters.memory.conversations import InMemoryConversationRepository
 from adapters.memory.store import InMemoryStore, StoreState
 from adapters.memory.tasks import InMemoryTaskRepository
 
@@ -13,15 +16,20 @@ class InMemoryUnitOfWork:
     """Holds the store's lock for the whole block, so units of work never interleave."""
 
     tasks: InMemoryTaskRepository
+    conversations: InMemoryConversationRepository
 
-    def __init__(self, store: InMemoryStore) -> None:
+    def __init__(self, store: InMemoryStore, *, single_write: bool = False) -> None:
         self._store = store
         self._saved: StoreState | None = None
+        self.single_write = single_write  # a transaction costs nothing here: same semantics
 
     async def __aenter__(self) -> Self:
+        if self._saved is not None:
+            raise RuntimeError("this unit of work is already open")
         await self._store.lock.acquire()
         self._saved = self._store.state.snapshot()
         self.tasks = InMemoryTaskRepository(self._store.state)
+        self.conversations = InMemoryConversationRepository(self._store.state)
         return self
 
     async def __aexit__(
@@ -32,8 +40,18 @@ class InMemoryUnitOfWork:
     ) -> None:
         try:
             if exc_type is not None and self._saved is not None:
-                self._store.state.tasks = self._saved.tasks
-                self._store.state.last_task_id = self._saved.last_task_id
+                self._store.state.restore(self._saved)
         finally:
             self._saved = None
             self._store.lock.release()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        if self._saved is None:
+            raise RuntimeError("a savepoint needs an open unit of work")
+        saved = self._store.state.snapshot()
+        try:
+            yield
+        except BaseException:
+            self._store.state.restore(saved)
+            raise

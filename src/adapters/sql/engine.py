@@ -8,15 +8,11 @@ from pathlib import Path
 from typing import Any, Final
 from uuid import uuid4
 
-from sqlalchemy import URL, event, make_url
+from sqlalchemy import URL, Connection, event, make_url
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from adapters.sql.tables import metadata
 
@@ -107,10 +103,16 @@ def build_engine(
     max_overflow: int = 10,
     pool_timeout: float = 30,
     pool_recycle: int = 300,
-    pool_pre_ping: bool = True,
+    pool_pre_ping: bool = False,
     echo: bool = False,
 ) -> AsyncEngine:
-    """An engine for `plan`, with the pool sized and timed as configured."""
+    """An engine for `plan`, with the pool sized and timed as configured.
+
+    No pre-ping by default: it costs a round trip (three behind PgBouncer) on every checkout.
+    A connection the server closed while it sat in the pool (Neon suspending an idle compute,
+    a PgBouncer restart) is seen as closed by the driver without asking the server, and the
+    pool replaces it at checkout.
+    """
     pool: dict[str, Any] = {
         "pool_size": pool_size,
         "max_overflow": max_overflow,
@@ -125,12 +127,32 @@ def build_engine(
     )
     if plan.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    else:
+        event.listen(engine.sync_engine.pool, "checkout", _refuse_closed)
     log.info("database: %s%s", plan.safe_url, " (via PgBouncer)" if plan.pgbouncer else "")
     return engine
 
 
+def _refuse_closed(
+    _dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
+    """A pooled asyncpg connection whose socket the server closed is replaced (the pool
+    retries the checkout), at no cost in round trips."""
+    is_closed = getattr(record.driver_connection, "is_closed", None)
+    if is_closed is not None and is_closed():
+        raise sa_exc.DisconnectionError("connection closed while idle in the pool")
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """SQLAlchemy's recipe for real SQLite transactions (savepoints need them): the driver's
+    own implicit BEGIN is off (`isolation_level = None`), so the transaction starts here."""
+    connection.exec_driver_sql("BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     """WAL lets readers run beside the writer; the busy timeout waits out short locks."""
+    dbapi_connection.isolation_level = None  # see _sqlite_begin
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -145,11 +167,6 @@ SQLITE_LOWER: Final = "unicode_lower"
 
 def _lower(value: str | None) -> str | None:
     return None if value is None else value.lower()
-
-
-def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded values after commit (use cases return them)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 async def create_schema(engine: AsyncEngine) -> None:

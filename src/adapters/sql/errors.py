@@ -60,3 +60,11 @@ def _describe(error: sa_exc.DBAPIError) -> str:
     """The error's class and SQLSTATE: enough to act on, never the statement or the URL."""
     sqlstate = getattr(error.orig, "sqlstate", None)
     return f"{type(error.orig).__name__}" + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
+
+
+def never_sent(error: sa_exc.DBAPIError) -> bool:
+    """Whether the driver refused to send a statement because its connection was already
+    closed: the only failure after which a statement may be retried blindly."""
+    return "connection is closed" in str(error.orig) and "InterfaceError" in type(
+        error.orig
+    ).__name__ + str(error.orig)

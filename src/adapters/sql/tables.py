@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Dialect, Index, MetaData, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel
@@ -68,6 +78,7 @@ class TaskRow(SQLModel, table=True):
         Index(None, "user_id", "priority", "id"),
         Index(None, "user_id", "title_key", "id"),
         Index(None, "tags", postgresql_using="gin").ddl_if(dialect="postgresql"),
+        {"sqlite_autoincrement": True},  # a deleted task's id is never handed out again
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -99,3 +110,45 @@ Index(
     _columns.due_date.desc().nulls_last(),
     _columns.id.desc(),
 ).ddl_if(dialect="postgresql")
+
+
+class ConversationRow(SQLModel, table=True):
+    """One conversation; listed newest activity first, so indexed on (user, updated_at, id)."""
+
+    __tablename__: ClassVar[Any] = "conversations"
+    __table_args__: ClassVar[Any] = (
+        Index(None, "user_id", "updated_at", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=255)
+    title: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()
+
+
+class MessageRow(SQLModel, table=True):
+    """One message. `user_id` repeats the conversation's owner, so ownership is a plain
+    WHERE on every statement; deleting the conversation deletes its messages (cascade)."""
+
+    __tablename__: ClassVar[Any] = "messages"
+    __table_args__: ClassVar[Any] = (
+        CheckConstraint("role IN ('user', 'assistant', 'system', 'tool')", name="role"),
+        Index(None, "conversation_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(
+        sa_column=Column(
+            Integer(), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    user_id: str = Field(max_length=255)
+    role: str = Field(max_length=10)
+    content: str = Field(sa_column=Column(Text(), nullable=False))
+    tool_calls: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON().with_variant(JSONB(), "postgresql"), nullable=True)
+    )
+    created_at: datetime = _moment()

@@ -27,10 +27,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.engine import SQLITE_LOWER
-from adapters.sql.errors import translate_db_errors
+from adapters.sql.recurrence import next_occurrence_insert
+from adapters.sql.statements import Statements
 from adapters.sql.tables import TaskRow
 from application.listing import (
     Keyset,
@@ -67,13 +67,11 @@ _SORT_COLUMNS = {
 
 
 class SqlTaskRepository:
-    """Statements on the `tasks` table through the unit of work's session."""
+    """Statements on the `tasks` table through the unit of work's connection."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        if session.bind is None:
-            raise ValueError("SqlTaskRepository needs a session bound to an engine")
-        self._dialect = session.bind.dialect.name
+    def __init__(self, statements: Statements) -> None:
+        self._statements = statements
+        self._dialect = statements.dialect
 
     async def add(self, *, user_id: UserId, fields: TaskFields, at: datetime) -> Task:
         values = _column_values(client_fields(fields) | {"completed": False})
@@ -162,17 +160,46 @@ class SqlTaskRepository:
         at: datetime,
     ) -> TaskChange | None:
         """UPDATE ... WHERE owned AND at version AND changes something RETURNING the row;
-        when no row comes back, one SELECT tells missing, stale and unchanged apart."""
+        when no row comes back, one SELECT tells missing, stale and unchanged apart. A write
+        that completes a recurring task stores its next occurrence: in the same statement on
+        PostgreSQL (a data-modifying CTE), as a second one elsewhere."""
         statement = (
             update(tasks)
             .where(*_owned(user_id, task_id), *_at_version(expected_version), condition)
             .values(**values, version=c.version + 1, updated_at=at)
             .returning(tasks)
         )
+        if self._dialect == "postgresql" and "completion_version" in values:
+            return await self._write_with_follow_up(statement, user_id, task_id, expected_version)
         row = (await self._execute(statement)).one_or_none()
-        if row is not None:
-            completed_now = bool(row.completed and row.completion_version == row.version)
-            return TaskChange(_to_task(row), completed_now=completed_now)
+        if row is None:
+            return await self._unchanged(user_id, task_id, expected_version)
+        task = _to_task(row)
+        completed_now = bool(row.completed and row.completion_version == row.version)
+        follow_up = task.next_occurrence() if completed_now else None
+        if follow_up is None:
+            return TaskChange(task)
+        return TaskChange(task, next=await self.add(user_id=user_id, fields=follow_up, at=at))
+
+    async def _write_with_follow_up(
+        self, update_: Any, user_id: UserId, task_id: TaskId, expected_version: int | None
+    ) -> TaskChange | None:
+        """The update and, when it completed a recurring task, the next occurrence's INSERT,
+        as one statement: one round trip, atomic without a transaction."""
+        changed = update_.cte("changed")
+        created = next_occurrence_insert(tasks, changed).cte("created")
+        statement = select(literal(0).label("created"), changed).union_all(
+            select(literal(1).label("created"), created)
+        )
+        rows = (await self._statements.execute(statement, writes=True)).all()
+        by_kind = {row.created: _to_task(row) for row in rows}
+        if 0 not in by_kind:
+            return await self._unchanged(user_id, task_id, expected_version)
+        return TaskChange(by_kind[0], next=by_kind.get(1))
+
+    async def _unchanged(
+        self, user_id: UserId, task_id: TaskId, expected_version: int | None
+    ) -> TaskChange | None:
         current = await self._explain_miss(user_id, task_id, expected_version)
         return None if current is None else TaskChange(current)
 
@@ -187,8 +214,7 @@ class SqlTaskRepository:
         return current
 
     async def _execute(self, statement: Executable) -> Result[Any]:
-        with translate_db_errors():
-            return await self._session.execute(statement)
+        return await self._statements.execute(statement)
 
 
 def _filters(task_filter: TaskFilter, dialect: str) -> list[ColumnElement[bool]]:

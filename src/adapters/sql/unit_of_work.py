@@ -1,29 +1,58 @@
-"""A unit of work over one AsyncSession: commit on success, rollback on error, always close."""
+"""A unit of work over one pooled connection, taken lazily and given back at the end.
+
+Round trips are what a serverless PostgreSQL charges for, so a unit sends nothing it does
+not need: no connection is taken until the first statement, no pre-ping, and a
+`single_write` unit on PostgreSQL runs in autocommit (one statement, one round trip;
+each repository write is one atomic statement there). Any other unit is one transaction,
+committed when the block ends and rolled back on an exception.
+"""
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Executable, Result
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql.errors import translate_db_errors
+from adapters.sql.conversations import SqlConversationRepository
+from adapters.sql.errors import never_sent, translate_db_errors
 from adapters.sql.tasks import SqlTaskRepository
 
 
 class SqlUnitOfWork:
-    """A fresh session per block; the repositories share it and never commit."""
+    """One per use-case call (or per composed group of calls); repositories share its
+    connection and never commit."""
 
     tasks: SqlTaskRepository
+    conversations: SqlConversationRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-        self._session: AsyncSession | None = None
+    def __init__(
+        self, engine: AsyncEngine, *, single_write: bool = False, pgbouncer: bool = False
+    ) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        # Behind PgBouncer (transaction mode) a prepared statement only survives inside a
+        # transaction, so units there are always transactions.
+        self._autocommit = single_write and self._dialect == "postgresql" and not pgbouncer
+        self._connection: AsyncConnection | None = None
+        self._open = False
+        self._wrote = False
+
+    @property
+    def dialect(self) -> str:
+        return self._dialect
 
     async def __aenter__(self) -> Self:
-        self._session = self._sessions()
-        self.tasks = SqlTaskRepository(self._session)
+        if self._open:
+            raise RuntimeError("this unit of work is already open")
+        self._open = True
+        self._wrote = False
+        self.tasks = SqlTaskRepository(self)
+        self.conversations = SqlConversationRepository(self)
         return self
 
     async def __aexit__(
@@ -32,16 +61,79 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session = self._session, None
-        if session is None:
+        connection, self._connection = self._connection, None
+        self._open = False
+        if connection is None:
             return
         try:
-            if exc_type is None:
+            if exc_type is None and connection.in_transaction():
                 with translate_db_errors():
-                    await session.commit()
-            else:
+                    await connection.commit()
+            elif connection.in_transaction():
                 with suppress(Exception):  # the error in flight matters more than this one
-                    await session.rollback()
+                    await connection.rollback()
         finally:
             with suppress(Exception):  # a dead connection is discarded by the pool anyway
-                await session.close()
+                await connection.close()
+
+    async def execute(self, statement: Executable, *, writes: bool | None = None) -> Result[Any]:
+        """Run one statement in this unit (repositories call this). `writes` defaults to
+        whether it is an INSERT, UPDATE or DELETE; a SELECT over a data-modifying CTE says so."""
+        if not self._open:
+            raise RuntimeError("open the unit of work (`async with uow:`) before using it")
+        if self._autocommit and (statement.is_dml if writes is None else writes):
+            if self._wrote:
+                raise RuntimeError("a single_write unit of work was asked for a second write")
+            self._wrote = True
+        first = self._connection is None
+        connection = await self._connect()
+        with translate_db_errors():
+            try:
+                return await connection.execute(statement)
+            except sa_exc.DBAPIError as error:
+                if not (first and never_sent(error)):
+                    raise
+            # The pooled connection died while idle and the statement provably never left
+            # (the driver refused to send it): once more, on a fresh connection.
+            await self._discard()
+            connection = await self._connect()
+            return await connection.execute(statement)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        if not self._open:
+            raise RuntimeError("a savepoint needs an open unit of work")
+        if self._autocommit:
+            raise RuntimeError("a single_write unit has no transaction to take a savepoint in")
+        connection = await self._connect()
+        with translate_db_errors():
+            nested = await connection.begin_nested()
+        try:
+            yield
+        except BaseException:
+            if nested.is_active:
+                with translate_db_errors():
+                    await nested.rollback()
+            raise
+        if nested.is_active:
+            with translate_db_errors():
+                await nested.commit()
+
+    async def _connect(self) -> AsyncConnection:
+        if self._connection is not None:
+            return self._connection
+        with translate_db_errors():
+            connection = await self._engine.connect()
+            if self._autocommit:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                await connection.begin()
+        self._connection = connection
+        return connection
+
+    async def _discard(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with suppress(Exception):
+                await connection.invalidate()
+                await connection.close()

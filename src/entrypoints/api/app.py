@@ -58,7 +58,9 @@ def create_app(container: Container) -> FastAPI:
         ],
     )
     app.state.container = container
-    container.wire(modules=[deps])
+    app.state.services = deps.Services(
+        new_uow=container.uow, clock=container.clock(), tokens=container.tokens()
+    )
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tasks.router)

@@ -22,6 +22,7 @@ from application.tasks import (
 from domain.tasks import ID_MAX, Task, TaskPatch
 from entrypoints.api.deps import ClockDep, OwnerDep, UowDep
 from entrypoints.api.problems import problem_responses
+from entrypoints.api.responses import JsonResponse, json_response, task_json
 from entrypoints.api.schemas.listing import TaskListParams
 from entrypoints.api.schemas.tasks import (
     CompletionRequest,
@@ -66,66 +67,58 @@ def _task_path(user_id: str, task_id: int) -> str:
     return f"/api/{quote(user_id, safe='')}/tasks/{task_id}"
 
 
-def _one(task: Task, response: Response) -> TaskOut:
-    response.headers["ETag"] = f'"{task.version}"'
-    return TaskOut.of(task)
+def _one(task: Task, *, status: int = 200, headers: dict[str, str] | None = None) -> JsonResponse:
+    return json_response(
+        task_json(task), status=status, headers={**(headers or {}), "ETag": f'"{task.version}"'}
+    )
+
+
+def _changed(done: Completion) -> JsonResponse:
+    if done.next is None:
+        return _one(done.task)
+    location = _task_path(done.next.user_id, done.next.id)
+    return _one(done.task, headers={"Link": f'<{location}>; rel="next-occurrence"'})
 
 
 async def _update(
-    uow: UnitOfWork,
-    owner: str,
-    task_id: TaskIdPath,
-    patch: TaskPatch,
-    clock: Clock,
-    if_match: str | None,
-    response: Response,
-) -> TaskOut:
-    done = await update_task(
-        uow,
-        user_id=owner,
-        task_id=task_id,
-        patch=patch,
-        at=clock.now(),
-        expected_version=_expected_version(if_match),
-    )
-    return _changed(done, response)
-
-
-def _changed(done: Completion, response: Response) -> TaskOut:
-    if done.next is not None:
-        location = _task_path(done.next.user_id, done.next.id)
-        response.headers["Link"] = f'<{location}>; rel="next-occurrence"'
-    return _one(done.task, response)
+    uow: UnitOfWork, owner: str, task_id: int, patch: TaskPatch, clock: Clock, if_match: str | None
+) -> JsonResponse:
+    async with uow:
+        done = await update_task(
+            uow,
+            user_id=owner,
+            task_id=task_id,
+            patch=patch,
+            at=clock.now(),
+            expected_version=_expected_version(if_match),
+        )
+    return _changed(done)
 
 
 @router.post(
     "",
     status_code=201,
+    response_model=TaskOut,
     summary="Create a task",
     response_description="The task; `Location` and `ETag` headers point at it.",
     responses=problem_responses(*_WRITE),
 )
-async def create(
-    body: TaskCreate, owner: OwnerDep, uow: UowDep, clock: ClockDep, response: Response
-) -> TaskOut:
-    task = await create_task(uow, user_id=owner, fields=body.to_fields(), at=clock.now())
-    response.headers["Location"] = _task_path(owner, task.id)
-    return _one(task, response)
+async def create(body: TaskCreate, owner: OwnerDep, uow: UowDep, clock: ClockDep) -> Response:
+    async with uow:
+        task = await create_task(uow, user_id=owner, fields=body.to_fields(), at=clock.now())
+    return _one(task, status=201, headers={"Location": _task_path(owner, task.id)})
 
 
 @router.get(
     "",
+    response_model=list[TaskOut],
     summary="List tasks: filtered, sorted, keyset-paginated",
     response_description='A bare array; `Link: <...>; rel="next"` when more rows follow.',
     responses=problem_responses(*_AUTH, 422),
 )
 async def list_(
-    params: Annotated[TaskListParams, Query()],
-    owner: OwnerDep,
-    uow: UowDep,
-    request: Request,
-    response: Response,
-) -> list[TaskOut]:
+    params: Annotated[TaskListParams, Query()], owner: OwnerDep, uow: UowDep, request: Request
+) -> Response:
     task_filter = TaskFilter(
         status=params.status,
         priority=params.priority,
@@ -134,28 +127,38 @@ async def list_(
         due_after=params.due_after,
         due_before=params.due_before,
     )
-    page = await list_tasks(
-        uow,
-        user_id=owner,
-        task_filter=task_filter,
-        sort=TaskSort.parse(params.sort),
-        limit=params.limit,
-        cursor=params.cursor,
-    )
+    async with uow:
+        page = await list_tasks(
+            uow,
+            user_id=owner,
+            task_filter=task_filter,
+            sort=TaskSort.parse(params.sort),
+            limit=params.limit,
+            cursor=params.cursor,
+        )
+    response = json_response([task_json(task) for task in page.items])
     if page.next_cursor is not None:
         url = request.url.include_query_params(cursor=page.next_cursor)
         path = f"/api/{quote(owner, safe='')}/tasks"
         response.headers["Link"] = f'<{path}?{url.query}>; rel="next"'
-    return [TaskOut.of(task) for task in page.items]
+    return response
 
 
-@router.get("/{task_id}", summary="Get a task", responses=problem_responses(*_AUTH, 404, 422))
-async def get(task_id: TaskIdPath, owner: OwnerDep, uow: UowDep, response: Response) -> TaskOut:
-    return _one(await get_task(uow, user_id=owner, task_id=task_id), response)
+@router.get(
+    "/{task_id}",
+    response_model=TaskOut,
+    summary="Get a task",
+    responses=problem_responses(*_AUTH, 404, 422),
+)
+async def get(task_id: TaskIdPath, owner: OwnerDep, uow: UowDep) -> Response:
+    async with uow:
+        task = await get_task(uow, user_id=owner, task_id=task_id)
+    return _one(task)
 
 
 @router.put(
     "/{task_id}",
+    response_model=TaskOut,
     summary="Replace a task's client-owned fields",
     responses=problem_responses(*_ONE),
 )
@@ -165,14 +168,14 @@ async def replace(
     owner: OwnerDep,
     uow: UowDep,
     clock: ClockDep,
-    response: Response,
     if_match: IfMatch = None,
-) -> TaskOut:
-    return await _update(uow, owner, task_id, body.to_patch(), clock, if_match, response)
+) -> Response:
+    return await _update(uow, owner, task_id, body.to_patch(), clock, if_match)
 
 
 @router.patch(
     "/{task_id}",
+    response_model=TaskOut,
     summary="Change some fields of a task",
     responses=problem_responses(*_ONE),
 )
@@ -182,14 +185,14 @@ async def patch(
     owner: OwnerDep,
     uow: UowDep,
     clock: ClockDep,
-    response: Response,
     if_match: IfMatch = None,
-) -> TaskOut:
-    return await _update(uow, owner, task_id, body.to_patch(), clock, if_match, response)
+) -> Response:
+    return await _update(uow, owner, task_id, body.to_patch(), clock, if_match)
 
 
 @router.patch(
     "/{task_id}/complete",
+    response_model=TaskOut,
     summary="Complete, reopen or (empty body) toggle a task",
     response_description="The task; a recurring one that got completed also has `Link: "
     '</api/{user_id}/tasks/{id}>; rel="next-occurrence"`.',
@@ -200,19 +203,19 @@ async def complete(
     owner: OwnerDep,
     uow: UowDep,
     clock: ClockDep,
-    response: Response,
     body: CompletionRequest | None = None,
     if_match: IfMatch = None,
-) -> TaskOut:
-    done = await set_completion(
-        uow,
-        user_id=owner,
-        task_id=task_id,
-        completed=None if body is None else body.completed,
-        at=clock.now(),
-        expected_version=_expected_version(if_match),
-    )
-    return _changed(done, response)
+) -> Response:
+    async with uow:
+        done = await set_completion(
+            uow,
+            user_id=owner,
+            task_id=task_id,
+            completed=None if body is None else body.completed,
+            at=clock.now(),
+            expected_version=_expected_version(if_match),
+        )
+    return _changed(done)
 
 
 @router.delete(
@@ -224,7 +227,8 @@ async def complete(
 async def delete(
     task_id: TaskIdPath, owner: OwnerDep, uow: UowDep, if_match: IfMatch = None
 ) -> Response:
-    await delete_task(
-        uow, user_id=owner, task_id=task_id, expected_version=_expected_version(if_match)
-    )
+    async with uow:
+        await delete_task(
+            uow, user_id=owner, task_id=task_id, expected_version=_expected_version(if_match)
+        )
     return Response(status_code=204)
