@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from dependency_injector import providers
 from pydantic import SecretStr
@@ -40,14 +42,43 @@ def _with_dev_secret(settings: Settings) -> Settings:
     return settings.model_copy(update={"auth_jwt_secret": SecretStr(secret)})
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, *, workers: int = 1, access_log: bool = False) -> None:
+    """uvicorn (uvloop and httptools when installed); no access log unless asked for, as
+    it costs every request. With several workers each process builds its own app from the
+    import string; a development secret made up here reaches them through the environment."""
     import uvicorn  # noqa: PLC0415  (only `serve` needs the server)
 
-    from entrypoints.api.app import create_app  # noqa: PLC0415
+    served = _with_dev_secret(settings)
+    options: dict[str, Any] = {
+        "host": served.host,
+        "port": served.port,
+        "access_log": access_log,
+        "log_level": "info",
+    }
+    if workers == 1:
+        from entrypoints.api.app import create_app  # noqa: PLC0415
 
-    settings = _with_dev_secret(settings)
-    container = Container(settings=providers.Object(settings))
-    uvicorn.run(create_app(container), host=settings.host, port=settings.port)
+        container = Container(settings=providers.Object(served))
+        uvicorn.run(create_app(container), **options)
+        return
+    if served.jwt_secret != settings.jwt_secret and served.jwt_secret is not None:
+        os.environ["AUTH_JWT_SECRET"] = served.jwt_secret
+    _migrate_before_workers(served)
+    uvicorn.run(
+        "entrypoints.asgi:create_app_from_settings", factory=True, workers=workers, **options
+    )
+
+
+def _migrate_before_workers(settings: Settings) -> None:
+    """DB_AUTO_CREATE runs once, here, rather than racing in every worker's start-up."""
+    from adapters.sql import migrate  # noqa: PLC0415
+    from adapters.sql.engine import plan_connection  # noqa: PLC0415
+
+    if settings.persistence != "sql":
+        return
+    plan = plan_connection(settings.database_url)
+    if settings.auto_create_for(is_sqlite=plan.is_sqlite):
+        migrate.upgrade(settings.database_url)
 
 
 def token(settings: Settings, user_id: str, hours: float) -> None:
@@ -74,10 +105,23 @@ def database(settings: Settings, args: argparse.Namespace) -> None:
         migrate.revision(url, args.message or "schema change")
 
 
+def _positive(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="todo", description="Todo service.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve the HTTP API (HOST, PORT, DATABASE_URL, ...)")
+    serving = commands.add_parser(
+        "serve", help="serve the HTTP API (HOST, PORT, DATABASE_URL, ...)"
+    )
+    serving.add_argument(
+        "--workers", type=_positive, default=1, help="worker processes (default 1)"
+    )
+    serving.add_argument("--access-log", action="store_true", help="log every request")
     minting = commands.add_parser("token", help="mint a token from the configured secret")
     minting.add_argument("user_id")
     minting.add_argument("--hours", type=float, default=24.0)
@@ -94,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
         if args.command == "serve":
-            serve(settings)
+            serve(settings, workers=args.workers, access_log=args.access_log)
         elif args.command == "token":
             token(settings, args.user_id, args.hours)
         else:

@@ -1,0 +1,20 @@
+"""The app for any ASGI server, from an import string: settings from the environment,
+a container built from them. Workers share nothing but the database.
+
+    uvicorn --factory entrypoints.asgi:create_app_from_settings --workers 4
+    gunicorn -k uvicorn.workers.UvicornWorker 'entrypoints.asgi:create_app_from_settings()'
+"""
+
+from __future__ import annotations
+
+from dependency_injector import providers
+from fastapi import FastAPI
+
+from entrypoints.api.app import create_app
+from entrypoints.container import Container
+from entrypoints.settings import Settings
+
+
+def create_app_from_settings() -> FastAPI:
+    """A fresh app whose container is built from `Settings()` (environment and `.env`)."""
+    return create_app(Container(settings=providers.Object(Settings())))
