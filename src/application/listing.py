@@ -101,9 +101,8 @@ class Page(Generic[T]):
 
 
 def fingerprint(user_id: UserId, task_filter: TaskFilter, sort: TaskSort) -> str:
-    """A digest binding a cursor to its user, filters and sort."""
-    text = repr((user_id, task_filter, str(sort)))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """A digest binding a task list's cursor to its user, filters and sort."""
+    return bind(user_id, task_filter, str(sort))
 
 
 def encode_cursor(keyset: Keyset, *, bound_to: str) -> str:
@@ -149,14 +148,26 @@ def _storable(value: object) -> bool:
 
 
 def decode_cursor(token: str, *, bound_to: str, sort: TaskSort) -> Keyset:
-    """The keyset inside `token`. Raises InvalidCursorError if it is malformed or was issued
+    """The keyset inside a task list's `token`. Raises InvalidCursorError if it is malformed
+    or was issued for another user or query."""
+    return decode_position(token, bound_to=bound_to, value_type=_VALUE_TYPES[sort.field])
+
+
+def decode_position(token: str, *, bound_to: str, value_type: type | tuple[type, ...]) -> Keyset:
+    """The keyset inside any list's `token` (tasks, conversations, messages), whose sort
+    value must be a `value_type`. Raises InvalidCursorError if it is malformed or was issued
     for another user or query."""
     keyset, issued_for = read_cursor(token)
     if issued_for != bound_to:
         raise InvalidCursorError
-    if not isinstance(keyset.value, _VALUE_TYPES[sort.field]) or isinstance(keyset.value, bool):
+    if not isinstance(keyset.value, value_type) or isinstance(keyset.value, bool):
         raise InvalidCursorError
     return keyset
+
+
+def bind(*parts: object) -> str:
+    """A digest binding a cursor to what it pages through (a user, a list, its filters)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 _VALUE_TYPES: Final[dict[SortField, type | tuple[type, ...]]] = {

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.assistant.openai import OpenAiAssistant
+from adapters.assistant.rules import RulesAssistant
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.sql.engine import build_engine, plan_connection
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from adapters.system_clock import SystemClock
-from entrypoints.settings import Settings
+from entrypoints.settings import ConfigurationError, Settings
 from entrypoints.tokens import TokenVerifier
 
 
@@ -20,6 +22,16 @@ def _verifier(settings: Settings) -> TokenVerifier:
     return TokenVerifier(
         secret=secret, issuer=settings.auth_issuer, audience=settings.auth_audience
     )
+
+
+def _openai_assistant(settings: Settings) -> OpenAiAssistant:
+    base_url, model = settings.llm_base_url, settings.llm_model
+    if not base_url or not model:
+        raise ConfigurationError("ASSISTANT=openai needs LLM_BASE_URL and LLM_MODEL")
+    key = settings.llm_api_key
+    # Local OpenAI-compatible servers often need no key; the SDK insists on one.
+    api_key = key.get_secret_value() if key is not None else "not-needed"
+    return OpenAiAssistant(base_url=base_url, api_key=api_key, model=model)
 
 
 class Container(containers.DeclarativeContainer):
@@ -55,4 +67,9 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Factory(InMemoryUnitOfWork, store=store),
     )
     clock = providers.Singleton(SystemClock)
+    assistant = providers.Selector(
+        settings.provided.assistant,
+        rules=providers.Singleton(RulesAssistant),
+        openai=providers.Singleton(_openai_assistant, settings),
+    )
     tokens = providers.Singleton(_verifier, settings)

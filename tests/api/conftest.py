@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,6 +46,14 @@ class Api:
     def tasks(self) -> str:
         return f"/api/{self.user_id}/tasks"
 
+    @property
+    def conversations(self) -> str:
+        return f"/api/{self.user_id}/conversations"
+
+    @property
+    def chat(self) -> str:
+        return f"/api/{self.user_id}/chat"
+
     def auth(self, user_id: str | None = None) -> dict[str, str]:
         token = mint_token(SECRET, user_id or self.user_id, now=datetime.now(UTC))
         return {"Authorization": f"Bearer {token}"}
@@ -65,10 +73,17 @@ def container_for(settings: Settings, clock: FixedClock) -> Container:
 
 
 @asynccontextmanager
-async def running_api(settings: Settings, user_id: str | None = None) -> AsyncIterator[Api]:
-    """The app for `settings`, started (lifespan) and reachable through an HTTP client."""
+async def running_api(
+    settings: Settings,
+    user_id: str | None = None,
+    configure: Callable[[Container], None] | None = None,
+) -> AsyncIterator[Api]:
+    """The app for `settings`, started (lifespan) and reachable through an HTTP client;
+    `configure` may override providers before the app is built."""
     clock = FixedClock(T0)
     container = container_for(settings, clock)
+    if configure is not None:
+        configure(container)
     app = create_app(container)
     transport = httpx.ASGITransport(app, raise_app_exceptions=False)
     async with (

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.sql.engine import build_engine, plan_connection
 from adapters.sql.unit_of_work import SqlUnitOfWork
+from application.conversations import list_messages, post_message, start_conversation
 from application.listing import TaskFilter, TaskSort
 from application.tasks import (
     create_task,
@@ -20,6 +21,7 @@ from application.tasks import (
     set_completion,
     update_task,
 )
+from domain.conversations import NewMessage, Role
 from domain.tasks import Recurrence, TaskPatch
 from tests.factories import at, in_unit, make_fields, new_user_id
 from tests.round_trips import RoundTripCounter, counting_proxy
@@ -27,7 +29,7 @@ from tests.round_trips import RoundTripCounter, counting_proxy
 UseCase = Callable[..., Awaitable[Any]]
 # PostgreSQL direct: every single-write use case is one statement without BEGIN/COMMIT.
 DIRECT = {"create": 1, "get": 1, "list": 1, "next page": 1, "patch": 1, "complete": 1,
-          "complete recurring": 1, "delete": 1}  # fmt: skip
+          "complete recurring": 1, "delete": 1, "post message": 1, "list messages": 1}  # fmt: skip
 # Behind PgBouncer 1.18 in transaction mode a prepared statement lives only inside a
 # transaction, and asyncpg cannot keep one between transactions: BEGIN, Parse/Describe,
 # Bind/Execute, Close of the one-use statement, COMMIT.
@@ -84,6 +86,8 @@ async def trips_per_use_case(m: Measured) -> dict[str, int]:
         recurring = (await m.run(create_task, fields=daily, at=at(0))).id
         listing: dict[str, Any] = {"task_filter": TaskFilter(), "sort": TaskSort(), "limit": 2}
         cursor = (await m.run(list_tasks, **listing)).next_cursor
+        chat = (await m.run(start_conversation, title=None, at=at(0))).id
+        hello = NewMessage(Role.USER, "hello")
         counts = {
             "create": await m.trips(create_task, fields=make_fields(), at=at(0)),
             "get": await m.trips(get_task, task_id=ids[0]),
@@ -97,6 +101,10 @@ async def trips_per_use_case(m: Measured) -> dict[str, int]:
                 set_completion, task_id=recurring, completed=True, at=at(1)
             ),
             "delete": await m.trips(delete_task, task_id=ids[2]),
+            "post message": await m.trips(
+                post_message, conversation_id=chat, message=hello, at=at(2)
+            ),
+            "list messages": await m.trips(list_messages, conversation_id=chat, limit=10),
         }
     return counts
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
+from application.chat import ChatTurn
 from entrypoints.api import deps
 from entrypoints.api.errors import install_error_handlers
 from entrypoints.api.middleware import (
@@ -16,7 +17,7 @@ from entrypoints.api.middleware import (
     HeadMiddleware,
     RequestContextMiddleware,
 )
-from entrypoints.api.routes import health, tasks
+from entrypoints.api.routes import chat, conversations, health, tasks
 from entrypoints.container import Container
 from entrypoints.lifecycle import running
 
@@ -58,10 +59,16 @@ def create_app(container: Container) -> FastAPI:
         ],
     )
     app.state.container = container
+    clock = container.clock()
     app.state.services = deps.Services(
-        new_uow=container.uow, clock=container.clock(), tokens=container.tokens()
+        new_uow=container.uow,
+        clock=clock,
+        tokens=container.tokens(),
+        chat=ChatTurn(new_uow=container.uow, assistant=container.assistant(), clock=clock),
     )
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tasks.router)
+    app.include_router(conversations.router)
+    app.include_router(chat.router)
     return app

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
+from application.chat import ChatTurn
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from entrypoints.api.auth import authenticate, bearer_scheme
 from entrypoints.tokens import TokenVerifier
@@ -24,6 +25,7 @@ class Services:
     new_uow: UnitOfWorkFactory
     clock: Clock
     tokens: TokenVerifier
+    chat: ChatTurn
 
 
 def services(request: Request) -> Services:
@@ -37,6 +39,10 @@ async def _single_write_unit(request: Request) -> UnitOfWork:
 
 async def _uow_factory(request: Request) -> UnitOfWorkFactory:
     return services(request).new_uow
+
+
+async def _chat(request: Request) -> ChatTurn:
+    return services(request).chat
 
 
 async def _clock(request: Request) -> Clock:
@@ -63,5 +69,6 @@ UowDep = Annotated[UnitOfWork, Depends(_single_write_unit)]
 UowFactoryDep = Annotated[UnitOfWorkFactory, Depends(_uow_factory)]
 """Makes units of work, for handlers that compose several steps or units."""
 ClockDep = Annotated[Clock, Depends(_clock)]
+ChatDep = Annotated[ChatTurn, Depends(_chat)]
 OwnerDep = Annotated[str, Depends(_owner)]
 """The caller's user id, verified: 401 without a valid token, 403 for another user's path."""

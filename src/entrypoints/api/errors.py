@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -12,10 +13,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from application.errors import InvalidCursorError, StorageUnavailableError
-from domain.errors import InvalidTaskError, TaskNotFoundError, VersionMismatchError
+from application.errors import (
+    AssistantUnavailableError,
+    InvalidCursorError,
+    StorageUnavailableError,
+)
+from domain.errors import (
+    ConversationNotFoundError,
+    InvalidFieldsError,
+    TaskNotFoundError,
+    VersionMismatchError,
+)
 from entrypoints.api.auth import ForeignPathError, NotAuthenticatedError
-from entrypoints.api.problems import problem_response
+from entrypoints.api.problems import GENERIC_500, problem_body, problem_response
 
 log = logging.getLogger(__name__)
 
@@ -26,29 +36,38 @@ STATUS_OF: Final[dict[type[Exception], tuple[int, str]]] = {
     NotAuthenticatedError: (401, "unauthenticated"),
     ForeignPathError: (403, "forbidden"),
     TaskNotFoundError: (404, "not-found"),
+    ConversationNotFoundError: (404, "not-found"),
     VersionMismatchError: (412, "version-mismatch"),
-    InvalidTaskError: (422, "validation"),
+    InvalidFieldsError: (422, "validation"),
     InvalidCursorError: (422, "validation"),
     StorageUnavailableError: (503, "database-unavailable"),
+    AssistantUnavailableError: (503, "assistant-unavailable"),
+}
+
+
+_DETAILS: Final[dict[type[Exception], Callable[[Any], str]]] = {
+    TaskNotFoundError: lambda e: f"Task {e.task_id} not found.",
+    ConversationNotFoundError: lambda e: f"Conversation {e.conversation_id} not found.",
+    VersionMismatchError: lambda e: (
+        f"Task {e.task_id} is at version {e.actual}; If-Match did not match."
+    ),
+    NotAuthenticatedError: lambda e: e.reason,
+    ForeignPathError: lambda _: "The path names another user.",
+    StorageUnavailableError: lambda _: "The database is unavailable; retry shortly.",
+    AssistantUnavailableError: lambda _: (
+        "The assistant is unavailable; your message was kept. Retry shortly."
+    ),
+    InvalidFieldsError: lambda e: f"{e}.",
 }
 
 
 def _detail(error: Exception) -> str:
-    if isinstance(error, TaskNotFoundError):
-        return f"Task {error.task_id} not found."
-    if isinstance(error, VersionMismatchError):
-        return f"Task {error.task_id} is at version {error.actual}; If-Match did not match."
-    if isinstance(error, NotAuthenticatedError):
-        return error.reason
-    if isinstance(error, ForeignPathError):
-        return "The path names another user."
-    if isinstance(error, StorageUnavailableError):
-        return "The database is unavailable; retry shortly."
-    return "The request has invalid fields."
+    describe = next((_DETAILS[cls] for cls in type(error).__mro__ if cls in _DETAILS), None)
+    return "The request has invalid fields." if describe is None else describe(error)
 
 
 def _field_errors(error: Exception) -> list[dict[str, Any]] | None:
-    if isinstance(error, InvalidTaskError):
+    if isinstance(error, InvalidFieldsError):
         return [{"loc": ["body", issue.field], "msg": issue.reason} for issue in error.issues]
     if isinstance(error, InvalidCursorError):
         return [{"loc": ["query", "cursor"], "msg": str(error)}]
@@ -61,9 +80,13 @@ _HEADERS: Final = {
 }
 
 
+def _status_of(error: Exception) -> tuple[int, str] | None:
+    return next((STATUS_OF[cls] for cls in type(error).__mro__ if cls in STATUS_OF), None)
+
+
 async def handle_known(request: Request, error: Exception) -> Response:
     """Any mapped error, rendered by the nearest class in its MRO."""
-    status, kind = next(STATUS_OF[cls] for cls in type(error).__mro__ if cls in STATUS_OF)
+    status, kind = _status_of(error) or (500, "")
     return problem_response(
         status,
         detail=_detail(error),
@@ -71,6 +94,23 @@ async def handle_known(request: Request, error: Exception) -> Response:
         kind=kind,
         errors=_field_errors(error),
         headers=_HEADERS.get(HTTPStatus(status)),
+    )
+
+
+def problem_of(error: Exception, *, instance: str) -> dict[str, Any]:
+    """The problem document for `error` where no response can carry it any more (a
+    stream that already started); anything unmapped is a generic 500, logged."""
+    found = _status_of(error)
+    if found is None:
+        log.error("unhandled error in a stream", exc_info=error)
+        return problem_body(500, detail=GENERIC_500, instance=instance)
+    status, kind = found
+    return problem_body(
+        status,
+        detail=_detail(error),
+        instance=instance,
+        kind=kind,
+        errors=_field_errors(error),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Final
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.api.problems import problem_response
+from entrypoints.api.problems import GENERIC_500, problem_response
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class RequestContextMiddleware:
                 raise
             response = problem_response(
                 500,
-                detail="An unexpected error occurred; it has been logged.",
+                detail=GENERIC_500,
                 instance=scope["path"],
                 headers={REQUEST_ID_HEADER: request_id},
             )

@@ -28,6 +28,30 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+GENERIC_500 = "An unexpected error occurred; it has been logged."
+
+
+def problem_body(
+    status: int,
+    *,
+    detail: str,
+    instance: str,
+    kind: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A problem document; `kind` names the problem type (`about:blank` when None)."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{kind}" if kind else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
 def problem_response(
     status: int,
     *,
@@ -38,15 +62,7 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """A problem+json response; `kind` names the problem type (`about:blank` when None)."""
-    body: dict[str, Any] = {
-        "type": f"/problems/{kind}" if kind else "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-    }
-    if errors is not None:
-        body["errors"] = errors
+    body = problem_body(status, detail=detail, instance=instance, kind=kind, errors=errors)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 

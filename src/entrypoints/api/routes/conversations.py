@@ -1,0 +1,184 @@
+"""Conversation and message routes: HTTP to use-case calls and back."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from application.conversations import (
+    delete_conversation,
+    get_conversation,
+    list_conversations,
+    list_messages,
+    post_message,
+    rename_conversation,
+    start_conversation,
+)
+from domain.conversations import NewMessage
+from entrypoints.api.deps import ClockDep, OwnerDep, UowDep
+from entrypoints.api.problems import problem_responses
+from entrypoints.api.responses import JsonResponse, json_response
+from entrypoints.api.schemas.conversations import (
+    ConversationCreate,
+    ConversationOut,
+    ConversationPatch,
+    MessageCreate,
+    MessageOut,
+    PageParams,
+    conversation_json,
+    message_json,
+)
+
+router = APIRouter(prefix="/api/{user_id}/conversations", tags=["conversations"])
+
+_AUTH: Final = (401, 403, 503)
+_WRITE: Final = (*_AUTH, 400, 413, 415, 422)
+ConversationIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The conversation's id.")]
+
+
+def _path(owner: str, *rest: object) -> str:
+    return "/".join([f"/api/{quote(owner, safe='')}/conversations", *map(str, rest)])
+
+
+def _paged(items: list[object], next_cursor: str | None, request: Request, path: str) -> Response:
+    response = json_response(items)
+    if next_cursor is not None:
+        url = request.url.include_query_params(cursor=next_cursor)
+        response.headers["Link"] = f'<{path}?{url.query}>; rel="next"'
+    return response
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ConversationOut,
+    summary="Start a conversation",
+    response_description="The conversation; `Location` points at it.",
+    responses=problem_responses(*_WRITE),
+)
+async def create(
+    owner: OwnerDep, uow: UowDep, clock: ClockDep, body: ConversationCreate | None = None
+) -> JsonResponse:
+    async with uow:
+        started = await start_conversation(
+            uow, user_id=owner, title=None if body is None else body.title, at=clock.now()
+        )
+    location = _path(owner, started.id)
+    return json_response(conversation_json(started), status=201, headers={"Location": location})
+
+
+@router.get(
+    "",
+    response_model=list[ConversationOut],
+    summary="List conversations, most recently updated first",
+    response_description='A bare array; `Link: <...>; rel="next"` when more follow.',
+    responses=problem_responses(*_AUTH, 422),
+)
+async def list_(
+    params: Annotated[PageParams, Query()], owner: OwnerDep, uow: UowDep, request: Request
+) -> Response:
+    async with uow:
+        page = await list_conversations(
+            uow, user_id=owner, limit=params.limit, cursor=params.cursor
+        )
+    items: list[object] = [conversation_json(row) for row in page.items]
+    return _paged(items, page.next_cursor, request, _path(owner))
+
+
+@router.get(
+    "/{conversation_id}",
+    response_model=ConversationOut,
+    summary="Get a conversation",
+    responses=problem_responses(*_AUTH, 404, 422),
+)
+async def get(conversation_id: ConversationIdPath, owner: OwnerDep, uow: UowDep) -> Response:
+    async with uow:
+        found = await get_conversation(uow, user_id=owner, conversation_id=conversation_id)
+    return json_response(conversation_json(found))
+
+
+@router.patch(
+    "/{conversation_id}",
+    response_model=ConversationOut,
+    summary="Rename a conversation",
+    responses=problem_responses(*_WRITE, 404),
+)
+async def rename(
+    conversation_id: ConversationIdPath,
+    body: ConversationPatch,
+    owner: OwnerDep,
+    uow: UowDep,
+    clock: ClockDep,
+) -> Response:
+    async with uow:
+        renamed = await rename_conversation(
+            uow,
+            user_id=owner,
+            conversation_id=conversation_id,
+            title=body.title,
+            at=clock.now(),
+        )
+    return json_response(conversation_json(renamed))
+
+
+@router.delete(
+    "/{conversation_id}",
+    status_code=204,
+    summary="Delete a conversation and its messages",
+    responses=problem_responses(*_AUTH, 404, 422),
+)
+async def delete(conversation_id: ConversationIdPath, owner: OwnerDep, uow: UowDep) -> Response:
+    async with uow:
+        await delete_conversation(uow, user_id=owner, conversation_id=conversation_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{conversation_id}/messages",
+    response_model=list[MessageOut],
+    summary="List a conversation's messages, oldest first",
+    response_description='A bare array; `Link: <...>; rel="next"` when more follow.',
+    responses=problem_responses(*_AUTH, 404, 422),
+)
+async def messages(
+    conversation_id: ConversationIdPath,
+    params: Annotated[PageParams, Query()],
+    owner: OwnerDep,
+    uow: UowDep,
+    request: Request,
+) -> Response:
+    async with uow:
+        page = await list_messages(
+            uow,
+            user_id=owner,
+            conversation_id=conversation_id,
+            limit=params.limit,
+            cursor=params.cursor,
+        )
+    items: list[object] = [message_json(row) for row in page.items]
+    return _paged(items, page.next_cursor, request, _path(owner, conversation_id, "messages"))
+
+
+@router.post(
+    "/{conversation_id}/messages",
+    status_code=201,
+    response_model=MessageOut,
+    summary="Add a message (the conversation's `updated_at` moves with it)",
+    responses=problem_responses(*_WRITE, 404),
+)
+async def add_message(
+    conversation_id: ConversationIdPath,
+    body: MessageCreate,
+    owner: OwnerDep,
+    uow: UowDep,
+    clock: ClockDep,
+) -> Response:
+    message = NewMessage(body.role, body.content)
+    async with uow:
+        stored = await post_message(
+            uow, user_id=owner, conversation_id=conversation_id, message=message, at=clock.now()
+        )
+    location = _path(owner, conversation_id, "messages")
+    return json_response(message_json(stored), status=201, headers={"Location": location})
