@@ -25,7 +25,7 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     persistence: Literal["sql", "memory"] = "sql"
-    db_pool_size: int = Field(5, ge=1)
+    db_pool_size: int = Field(20, ge=1)
     db_max_overflow: int = Field(10, ge=0)
     db_pool_timeout: float = Field(30, gt=0)
     db_pool_recycle: int = Field(300, ge=-1)
