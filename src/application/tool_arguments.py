@@ -29,7 +29,15 @@ from domain.tasks import (
 
 E = TypeVar("E", bound=StrEnum)
 
-PATCHABLE: Final = ("title", "description", "priority", "tags", "due_date")
+PATCHABLE: Final = (
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "due_date",
+    "recurring",
+    "recurring_pattern",
+)
 DATE_HELP: Final = "an ISO 8601 date or date-time string, like 2026-12-24 or 2026-12-24T17:00:00Z"
 
 
@@ -143,6 +151,8 @@ def task_patch(arguments: Arguments) -> TaskPatch:
         "priority": lambda: arguments.choice("priority", Priority),
         "tags": arguments.tags,
         "due_date": lambda: arguments.moment("due_date"),
+        "recurring": lambda: arguments.flag("recurring"),
+        "recurring_pattern": lambda: arguments.choice("recurring_pattern", Recurrence),
     }
     changes = {name: read() for name, read in readers.items() if arguments.given(name)}
     if not changes:

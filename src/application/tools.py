@@ -41,13 +41,14 @@ _DUE_DATE: Final = _string(
 _UNSET_NOTE: Final = " Arguments left out (or null) stay as they are."
 
 
-def _spec(name: str, description: str, required: list[str], **properties: Any) -> ToolSpec:
+def _spec(name: str, summary: str, required: list[str], /, **properties: Any) -> ToolSpec:
+    """An object schema; `user_id`, which agents often send, is accepted by every tool."""
     schema = {
         "type": "object",
         "properties": {**properties, "user_id": _USER_ID},
         "required": required,
     }
-    return ToolSpec(name=name, description=description, parameters=schema)
+    return ToolSpec(name=name, description=summary, parameters=schema)
 
 
 TOOLS: Final[tuple[ToolSpec, ...]] = (
@@ -104,6 +105,14 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         priority=_PRIORITY,
         tags=_TAGS,
         due_date=_DUE_DATE,
+        recurring={
+            "type": "boolean",
+            "description": "Whether the task repeats; false also clears the pattern.",
+        },
+        recurring_pattern=_string(
+            "daily, weekly or monthly (the task must be recurring).",
+            enum=["daily", "weekly", "monthly"],
+        ),
     ),
 )
 
