@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 from uuid import uuid4
 
+import orjson
 from sqlalchemy import URL, Connection, event, make_url
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SQLITE_URL: Final = "sqlite+aiosqlite:///./data/todo.db"
 SQLITE_BUSY_TIMEOUT_MS: Final = 5000
+TRANSACTIONAL: Final = "READ COMMITTED"  # PostgreSQL's default isolation
 
 _POSTGRES_SCHEMES: Final = {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"}
 _SQLITE_SCHEMES: Final = {"sqlite", "sqlite+pysqlite"}
@@ -85,6 +87,10 @@ def plan_connection(
     return ConnectionPlan(url=url, connect_args=args, pgbouncer=behind_pooler, dropped=dropped)
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid4()}__"
 
@@ -122,8 +128,18 @@ def build_engine(
     }
     if plan.is_sqlite and plan.url.database in (None, "", ":memory:"):
         pool = {}  # one shared in-memory database: SQLAlchemy's StaticPool, nothing to size
+    if not plan.is_sqlite:
+        # Connections come out of the pool in autocommit, so a one-statement unit of work
+        # sends no BEGIN/COMMIT; units of several statements switch to TRANSACTIONAL.
+        pool["isolation_level"] = "AUTOCOMMIT"
     engine = create_async_engine(
-        plan.url, connect_args=plan.connect_args, echo=echo, hide_parameters=True, **pool
+        plan.url,
+        connect_args=plan.connect_args,
+        echo=echo,
+        hide_parameters=True,
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
+        **pool,
     )
     if plan.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

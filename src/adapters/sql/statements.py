@@ -16,5 +16,9 @@ class Statements(Protocol):
         ...
 
     async def execute(
-        self, statement: Executable, *, writes: bool | None = None
+        self,
+        statement: Executable,
+        parameters: dict[str, Any] | None = None,
+        *,
+        writes: bool | None = None,
     ) -> Result[Any]: ...

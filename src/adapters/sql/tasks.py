@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import (
-    ColumnElement,
-    Executable,
-    Result,
-    Row,
-    and_,
-    case,
-    delete,
-    exists,
-    func,
-    insert,
-    literal,
-    not_,
-    or_,
-    select,
-    true,
-    tuple_,
-    type_coerce,
-    update,
-)
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Executable, Row
 
-from adapters.sql.engine import SQLITE_LOWER
-from adapters.sql.recurrence import next_occurrence_insert
+from adapters.sql import task_statements as sql
 from adapters.sql.statements import Statements
-from adapters.sql.tables import TaskRow
-from application.listing import (
-    Keyset,
-    SortField,
-    StatusFilter,
-    TaskFilter,
-    TaskQuery,
-    TaskSort,
-)
+from application.listing import TaskQuery
 from application.ports import TaskChange
 from domain.errors import VersionMismatchError
 from domain.tasks import (
@@ -54,16 +24,14 @@ from domain.tasks import (
     title_sort_key,
 )
 
-tasks = TaskRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
-c = tasks.c
-
-_SORT_COLUMNS = {
-    SortField.CREATED_AT: c.created_at,
-    SortField.UPDATED_AT: c.updated_at,
-    SortField.DUE_DATE: c.due_date,
-    SortField.PRIORITY: c.priority,
-    SortField.TITLE: c.title_key,
-}
+_PRIORITIES: Final = {priority.rank: priority for priority in Priority}
+# _to_task reads rows by position; a column added to the table must be added there too.
+_ROW: Final = ("id", "user_id", "title", "title_key", "description", "priority", "tags",
+               "due_date", "recurring", "recurring_pattern", "completed", "completed_at",
+               "created_at", "updated_at", "version", "completion_version")  # fmt: skip
+if tuple(sql.c.keys()) != _ROW:
+    raise RuntimeError("tasks columns changed: update _ROW and _to_task")
+_PATTERNS: Final = {pattern.value: pattern for pattern in Recurrence}
 
 
 class SqlTaskRepository:
@@ -75,34 +43,25 @@ class SqlTaskRepository:
 
     async def add(self, *, user_id: UserId, fields: TaskFields, at: datetime) -> Task:
         values = _column_values(client_fields(fields) | {"completed": False})
-        statement = insert(tasks).values(
-            **values,
-            user_id=user_id,
-            completed_at=None,
-            created_at=at,
-            updated_at=at,
-            version=1,
-            completion_version=0,
-        )
-        result = await self._execute(statement.returning(tasks))
+        values |= {
+            "user_id": user_id,
+            "completed_at": None,
+            "created_at": at,
+            "updated_at": at,
+            "version": 1,
+            "completion_version": 0,
+        }
+        result = await self._statements.execute(sql.INSERT, values)
         return _to_task(result.one())
 
     async def get(self, *, user_id: UserId, task_id: TaskId) -> Task | None:
-        result = await self._execute(select(tasks).where(*_owned(user_id, task_id)))
-        row = result.one_or_none()
+        owned = {"task_id": task_id, "owner": user_id}
+        row = (await self._statements.execute(sql.GET, owned)).one_or_none()
         return None if row is None else _to_task(row)
 
     async def list(self, *, user_id: UserId, query: TaskQuery) -> list[Task]:
-        statement = (
-            select(tasks)
-            .where(c.user_id == user_id, *_filters(query.filter, self._dialect))
-            .order_by(*_order(query.sort))
-            .limit(query.limit)
-        )
-        if query.after is not None:
-            statement = statement.where(_after(query.sort, query.after))
-        result = await self._execute(statement)
-        return [_to_task(row) for row in result]
+        statement, values = sql.list_request(user_id, query, self._dialect)
+        return [_to_task(row) for row in await self._statements.execute(statement, values)]
 
     async def apply_patch(
         self,
@@ -117,34 +76,24 @@ class SqlTaskRepository:
         if not values:  # nothing sent: nothing to write, report the task as it is
             current = await self._explain_miss(user_id, task_id, expected_version)
             return None if current is None else TaskChange(current)
-        differs = or_(*(c[name].is_distinct_from(value) for name, value in values.items()))
+        bound = {f"v_{name}": value for name, value in values.items()}
         if "completed" in values:
-            flips = c.completed.is_distinct_from(values["completed"])
-            completed_at = at if values["completed"] else None
-            values["completed_at"] = case((flips, completed_at), else_=c.completed_at)
-            values["completion_version"] = case((flips, c.version + 1), else_=c.completion_version)
-        return await self._write(
-            user_id, task_id, expected_version, values, condition=differs, at=at
-        )
+            bound["b_completed_at"] = at if values["completed"] else None
+        completion: sql.Completion = "set" if "completed" in values else "keep"
+        names = tuple(sorted(values))
+        return await self._write(user_id, task_id, expected_version, names, completion, bound, at)
 
     async def toggle_completion(
         self, *, user_id: UserId, task_id: TaskId, at: datetime, expected_version: int | None = None
     ) -> TaskChange | None:
-        values: dict[str, Any] = {
-            "completed": not_(c.completed),
-            "completed_at": case((c.completed, None), else_=at),
-            "completion_version": c.version + 1,
-        }
-        return await self._write(
-            user_id, task_id, expected_version, values, condition=true(), at=at
-        )
+        return await self._write(user_id, task_id, expected_version, (), "toggle", {}, at)
 
     async def delete(
         self, *, user_id: UserId, task_id: TaskId, expected_version: int | None = None
     ) -> bool:
-        statement = delete(tasks).where(*_owned(user_id, task_id), *_at_version(expected_version))
-        result = await self._execute(statement.returning(c.id))
-        if result.one_or_none() is not None:
+        values = {"task_id": task_id, "owner": user_id, "expected_version": expected_version}
+        statement = sql.DELETE if expected_version is None else sql.DELETE_AT_VERSION
+        if (await self._statements.execute(statement, values)).one_or_none() is not None:
             return True
         await self._explain_miss(user_id, task_id, expected_version)  # raises if stale
         return False
@@ -154,47 +103,41 @@ class SqlTaskRepository:
         user_id: UserId,
         task_id: TaskId,
         expected_version: int | None,
-        values: dict[str, Any],
-        *,
-        condition: ColumnElement[bool],
+        names: tuple[str, ...],
+        completion: sql.Completion,
+        bound: dict[str, Any],
         at: datetime,
     ) -> TaskChange | None:
         """UPDATE ... WHERE owned AND at version AND changes something RETURNING the row;
         when no row comes back, one SELECT tells missing, stale and unchanged apart. A write
         that completes a recurring task stores its next occurrence: in the same statement on
         PostgreSQL (a data-modifying CTE), as a second one elsewhere."""
-        statement = (
-            update(tasks)
-            .where(*_owned(user_id, task_id), *_at_version(expected_version), condition)
-            .values(**values, version=c.version + 1, updated_at=at)
-            .returning(tasks)
-        )
-        if self._dialect == "postgresql" and "completion_version" in values:
-            return await self._write_with_follow_up(statement, user_id, task_id, expected_version)
-        row = (await self._execute(statement)).one_or_none()
+        follow_up = self._dialect == "postgresql" and completion != "keep"
+        statement = sql.update_statement(names, completion, expected_version is not None, follow_up)
+        bound |= {"task_id": task_id, "owner": user_id, "at": at}
+        if expected_version is not None:
+            bound["expected_version"] = expected_version
+        if follow_up:
+            return await self._write_with_follow_up(statement, bound, expected_version)
+        row = (await self._statements.execute(statement, bound)).one_or_none()
         if row is None:
             return await self._unchanged(user_id, task_id, expected_version)
         task = _to_task(row)
         completed_now = bool(row.completed and row.completion_version == row.version)
-        follow_up = task.next_occurrence() if completed_now else None
-        if follow_up is None:
+        follow = task.next_occurrence() if completed_now else None
+        if follow is None:
             return TaskChange(task)
-        return TaskChange(task, next=await self.add(user_id=user_id, fields=follow_up, at=at))
+        return TaskChange(task, next=await self.add(user_id=user_id, fields=follow, at=at))
 
     async def _write_with_follow_up(
-        self, update_: Any, user_id: UserId, task_id: TaskId, expected_version: int | None
+        self, statement: Executable, bound: dict[str, Any], expected_version: int | None
     ) -> TaskChange | None:
         """The update and, when it completed a recurring task, the next occurrence's INSERT,
         as one statement: one round trip, atomic without a transaction."""
-        changed = update_.cte("changed")
-        created = next_occurrence_insert(tasks, changed).cte("created")
-        statement = select(literal(0).label("created"), changed).union_all(
-            select(literal(1).label("created"), created)
-        )
-        rows = (await self._statements.execute(statement, writes=True)).all()
+        rows = (await self._statements.execute(statement, bound, writes=True)).all()
         by_kind = {row.created: _to_task(row) for row in rows}
         if 0 not in by_kind:
-            return await self._unchanged(user_id, task_id, expected_version)
+            return await self._unchanged(bound["owner"], bound["task_id"], expected_version)
         return TaskChange(by_kind[0], next=by_kind.get(1))
 
     async def _unchanged(
@@ -213,82 +156,6 @@ class SqlTaskRepository:
             raise VersionMismatchError(task_id, expected_version or 0, current.version)
         return current
 
-    async def _execute(self, statement: Executable) -> Result[Any]:
-        return await self._statements.execute(statement)
-
-
-def _filters(task_filter: TaskFilter, dialect: str) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if task_filter.status is not StatusFilter.ALL:
-        conditions.append(c.completed == (task_filter.status is StatusFilter.COMPLETED))
-    if task_filter.priority is not None:
-        conditions.append(c.priority == task_filter.priority.rank)
-    if task_filter.tags:
-        conditions.extend(_has_tags(task_filter.tags, dialect))
-    if task_filter.text:
-        conditions.append(_mentions(task_filter.text, dialect))
-    if task_filter.due_after is not None:
-        conditions.append(c.due_date >= task_filter.due_after)
-    if task_filter.due_before is not None:
-        conditions.append(c.due_date < task_filter.due_before)
-    return conditions
-
-
-def _mentions(text: str, dialect: str) -> ColumnElement[bool]:
-    """Case-insensitive substring of title or description (Unicode-aware on SQLite too)."""
-    if dialect == "sqlite":
-        lower = getattr(func, SQLITE_LOWER)
-        needle = text.lower()
-        return or_(
-            lower(c.title).contains(needle, autoescape=True),
-            lower(c.description).contains(needle, autoescape=True),
-        )
-    return or_(
-        c.title.icontains(text, autoescape=True), c.description.icontains(text, autoescape=True)
-    )
-
-
-def _has_tags(tags: Sequence[str], dialect: str) -> list[ColumnElement[bool]]:
-    """All of `tags`: JSONB containment (GIN-indexed) on PostgreSQL, json_each on SQLite."""
-    if dialect == "postgresql":
-        return [type_coerce(c.tags, JSONB).contains(list(tags))]
-    conditions: list[ColumnElement[bool]] = []
-    for tag in tags:
-        each = func.json_each(c.tags).table_valued("value")
-        conditions.append(exists(select(literal(1)).select_from(each).where(each.c.value == tag)))
-    return conditions
-
-
-def _owned(user_id: UserId, task_id: TaskId) -> tuple[ColumnElement[bool], ...]:
-    return (c.id == task_id, c.user_id == user_id)
-
-
-def _at_version(expected_version: int | None) -> tuple[ColumnElement[bool], ...]:
-    return () if expected_version is None else (c.version == expected_version,)
-
-
-def _order(sort: TaskSort) -> list[ColumnElement[Any]]:
-    """ORDER BY the key, then id, in one direction; only `due_date` can be NULL, and its
-    NULLs go last either way. Other keys get no NULLS clause, so a backward index scan
-    serves the descending orders."""
-    column = _SORT_COLUMNS[sort.field]
-    key = column.desc() if sort.descending else column.asc()
-    if sort.field is SortField.DUE_DATE:
-        key = key.nulls_last()
-    return [key, c.id.desc() if sort.descending else c.id.asc()]
-
-
-def _after(sort: TaskSort, keyset: Keyset) -> ColumnElement[bool]:
-    """Rows strictly after `keyset` in `sort` order; missing due dates come last either way."""
-    column = _SORT_COLUMNS[sort.field]
-    if keyset.value is None:
-        later_id = c.id < keyset.id if sort.descending else c.id > keyset.id
-        return and_(column.is_(None), later_id)
-    position = tuple_(column, c.id)
-    bound = tuple_(literal(keyset.value, column.type), literal(keyset.id))
-    later = position < bound if sort.descending else position > bound
-    return or_(column.is_(None), later) if sort.field is SortField.DUE_DATE else later
-
 
 def _column_values(fields: dict[str, Any]) -> dict[str, Any]:
     """Task fields by name (a patch's changes, or a new task's fields) in storage form."""
@@ -305,20 +172,22 @@ def _column_values(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _to_task(row: Row[Any]) -> Task:
-    pattern = row.recurring_pattern
+    """A row as a Task (by position: this runs for every row of every list)."""
+    (id_, user_id, title, _key, description, priority, tags, due_date, recurring, pattern,
+     completed, completed_at, created_at, updated_at, version) = tuple(row)[-16:-1]  # fmt: skip
     return Task(
-        id=row.id,
-        user_id=row.user_id,
-        title=row.title,
-        description=row.description,
-        priority=Priority.from_rank(row.priority),
-        tags=tuple(row.tags),
-        due_date=row.due_date,
-        recurring=row.recurring,
-        recurring_pattern=None if pattern is None else Recurrence(pattern),
-        completed=row.completed,
-        completed_at=row.completed_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
+        id=id_,
+        user_id=user_id,
+        title=title,
+        description=description,
+        priority=_PRIORITIES[priority],
+        tags=tuple(tags),
+        due_date=due_date,
+        recurring=recurring,
+        recurring_pattern=None if pattern is None else _PATTERNS[pattern],
+        completed=completed,
+        completed_at=completed_at,
+        created_at=created_at,
+        updated_at=updated_at,
+        version=version,
     )

@@ -19,6 +19,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.conversations import SqlConversationRepository
+from adapters.sql.engine import TRANSACTIONAL
 from adapters.sql.errors import never_sent, translate_db_errors
 from adapters.sql.tasks import SqlTaskRepository
 
@@ -33,11 +34,11 @@ class SqlUnitOfWork:
     def __init__(
         self, engine: AsyncEngine, *, single_write: bool = False, pgbouncer: bool = False
     ) -> None:
-        self._engine = engine
         self._dialect = engine.dialect.name
         # Behind PgBouncer (transaction mode) a prepared statement only survives inside a
         # transaction, so units there are always transactions.
         self._autocommit = single_write and self._dialect == "postgresql" and not pgbouncer
+        self._engine = engine
         self._connection: AsyncConnection | None = None
         self._open = False
         self._wrote = False
@@ -76,7 +77,13 @@ class SqlUnitOfWork:
             with suppress(Exception):  # a dead connection is discarded by the pool anyway
                 await connection.close()
 
-    async def execute(self, statement: Executable, *, writes: bool | None = None) -> Result[Any]:
+    async def execute(
+        self,
+        statement: Executable,
+        parameters: dict[str, Any] | None = None,
+        *,
+        writes: bool | None = None,
+    ) -> Result[Any]:
         """Run one statement in this unit (repositories call this). `writes` defaults to
         whether it is an INSERT, UPDATE or DELETE; a SELECT over a data-modifying CTE says so."""
         if not self._open:
@@ -89,7 +96,7 @@ class SqlUnitOfWork:
         connection = await self._connect()
         with translate_db_errors():
             try:
-                return await connection.execute(statement)
+                return await connection.execute(statement, parameters)
             except sa_exc.DBAPIError as error:
                 if not (first and never_sent(error)):
                     raise
@@ -97,7 +104,7 @@ class SqlUnitOfWork:
             # (the driver refused to send it): once more, on a fresh connection.
             await self._discard()
             connection = await self._connect()
-            return await connection.execute(statement)
+            return await connection.execute(statement, parameters)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -124,9 +131,9 @@ class SqlUnitOfWork:
             return self._connection
         with translate_db_errors():
             connection = await self._engine.connect()
-            if self._autocommit:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
-            else:
+            if not self._autocommit:
+                if self._dialect == "postgresql":  # the pool hands out autocommit connections
+                    await connection.execution_options(isolation_level=TRANSACTIONAL)
                 await connection.begin()
         self._connection = connection
         return connection

@@ -36,7 +36,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "description": task.description,
         "completed": task.completed,
         "completed_at": task.completed_at,
-        "priority": task.priority.value,
+        "priority": task.priority,  # a StrEnum: orjson writes it as its string
         "tags": list(task.tags),
         "due_date": task.due_date,
         "recurring": task.recurring,

@@ -13,7 +13,7 @@ from starlette.responses import StreamingResponse
 from application.chat import ChatEvent, ChatReply, ChatTurn
 from application.ports import TextDelta
 from domain.conversations import ToolCall
-from entrypoints.api.deps import ChatDep, OwnerDep
+from entrypoints.api.deps import CallerDep
 from entrypoints.api.errors import problem_of
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.responses import json_response
@@ -51,16 +51,16 @@ def chat_json(reply: ChatReply) -> dict[str, Any]:
         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
     },
 )
-async def chat(body: ChatRequest, owner: OwnerDep, turn: ChatDep, request: Request) -> Response:
+async def chat(body: ChatRequest, caller: CallerDep, request: Request) -> Response:
     arguments: dict[str, Any] = {
-        "user_id": owner,
+        "user_id": caller.user_id,
         "conversation_id": body.conversation_id,
         "text": body.message,
     }
     if "text/event-stream" not in request.headers.get("accept", ""):
-        return json_response(chat_json(await turn.run(**arguments)))
+        return json_response(chat_json(await caller.chat.run(**arguments)))
     return StreamingResponse(
-        _stream(turn, arguments, request.url.path),
+        _stream(caller.chat, arguments, request.url.path),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

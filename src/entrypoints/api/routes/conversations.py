@@ -17,7 +17,7 @@ from application.conversations import (
     start_conversation,
 )
 from domain.conversations import NewMessage
-from entrypoints.api.deps import ClockDep, OwnerDep, UowDep
+from entrypoints.api.deps import CallerDep
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.responses import JsonResponse, json_response
 from entrypoints.api.schemas.conversations import (
@@ -58,14 +58,12 @@ def _paged(items: list[object], next_cursor: str | None, request: Request, path:
     response_description="The conversation; `Location` points at it.",
     responses=problem_responses(*_WRITE),
 )
-async def create(
-    owner: OwnerDep, uow: UowDep, clock: ClockDep, body: ConversationCreate | None = None
-) -> JsonResponse:
-    async with uow:
+async def create(caller: CallerDep, body: ConversationCreate | None = None) -> JsonResponse:
+    async with caller.unit() as uow:
         started = await start_conversation(
-            uow, user_id=owner, title=None if body is None else body.title, at=clock.now()
+            uow, user_id=caller.user_id, title=None if body is None else body.title, at=caller.now()
         )
-    location = _path(owner, started.id)
+    location = _path(caller.user_id, started.id)
     return json_response(conversation_json(started), status=201, headers={"Location": location})
 
 
@@ -77,14 +75,14 @@ async def create(
     responses=problem_responses(*_AUTH, 422),
 )
 async def list_(
-    params: Annotated[PageParams, Query()], owner: OwnerDep, uow: UowDep, request: Request
+    params: Annotated[PageParams, Query()], caller: CallerDep, request: Request
 ) -> Response:
-    async with uow:
+    async with caller.unit() as uow:
         page = await list_conversations(
-            uow, user_id=owner, limit=params.limit, cursor=params.cursor
+            uow, user_id=caller.user_id, limit=params.limit, cursor=params.cursor
         )
     items: list[object] = [conversation_json(row) for row in page.items]
-    return _paged(items, page.next_cursor, request, _path(owner))
+    return _paged(items, page.next_cursor, request, _path(caller.user_id))
 
 
 @router.get(
@@ -93,9 +91,9 @@ async def list_(
     summary="Get a conversation",
     responses=problem_responses(*_AUTH, 404, 422),
 )
-async def get(conversation_id: ConversationIdPath, owner: OwnerDep, uow: UowDep) -> Response:
-    async with uow:
-        found = await get_conversation(uow, user_id=owner, conversation_id=conversation_id)
+async def get(conversation_id: ConversationIdPath, caller: CallerDep) -> Response:
+    async with caller.unit() as uow:
+        found = await get_conversation(uow, user_id=caller.user_id, conversation_id=conversation_id)
     return json_response(conversation_json(found))
 
 
@@ -108,17 +106,15 @@ async def get(conversation_id: ConversationIdPath, owner: OwnerDep, uow: UowDep)
 async def rename(
     conversation_id: ConversationIdPath,
     body: ConversationPatch,
-    owner: OwnerDep,
-    uow: UowDep,
-    clock: ClockDep,
+    caller: CallerDep,
 ) -> Response:
-    async with uow:
+    async with caller.unit() as uow:
         renamed = await rename_conversation(
             uow,
-            user_id=owner,
+            user_id=caller.user_id,
             conversation_id=conversation_id,
             title=body.title,
-            at=clock.now(),
+            at=caller.now(),
         )
     return json_response(conversation_json(renamed))
 
@@ -129,9 +125,9 @@ async def rename(
     summary="Delete a conversation and its messages",
     responses=problem_responses(*_AUTH, 404, 422),
 )
-async def delete(conversation_id: ConversationIdPath, owner: OwnerDep, uow: UowDep) -> Response:
-    async with uow:
-        await delete_conversation(uow, user_id=owner, conversation_id=conversation_id)
+async def delete(conversation_id: ConversationIdPath, caller: CallerDep) -> Response:
+    async with caller.unit() as uow:
+        await delete_conversation(uow, user_id=caller.user_id, conversation_id=conversation_id)
     return Response(status_code=204)
 
 
@@ -145,20 +141,21 @@ async def delete(conversation_id: ConversationIdPath, owner: OwnerDep, uow: UowD
 async def messages(
     conversation_id: ConversationIdPath,
     params: Annotated[PageParams, Query()],
-    owner: OwnerDep,
-    uow: UowDep,
+    caller: CallerDep,
     request: Request,
 ) -> Response:
-    async with uow:
+    async with caller.unit() as uow:
         page = await list_messages(
             uow,
-            user_id=owner,
+            user_id=caller.user_id,
             conversation_id=conversation_id,
             limit=params.limit,
             cursor=params.cursor,
         )
     items: list[object] = [message_json(row) for row in page.items]
-    return _paged(items, page.next_cursor, request, _path(owner, conversation_id, "messages"))
+    return _paged(
+        items, page.next_cursor, request, _path(caller.user_id, conversation_id, "messages")
+    )
 
 
 @router.post(
@@ -171,14 +168,16 @@ async def messages(
 async def add_message(
     conversation_id: ConversationIdPath,
     body: MessageCreate,
-    owner: OwnerDep,
-    uow: UowDep,
-    clock: ClockDep,
+    caller: CallerDep,
 ) -> Response:
     message = NewMessage(body.role, body.content)
-    async with uow:
+    async with caller.unit() as uow:
         stored = await post_message(
-            uow, user_id=owner, conversation_id=conversation_id, message=message, at=clock.now()
+            uow,
+            user_id=caller.user_id,
+            conversation_id=conversation_id,
+            message=message,
+            at=caller.now(),
         )
-    location = _path(owner, conversation_id, "messages")
+    location = _path(caller.user_id, conversation_id, "messages")
     return json_response(message_json(stored), status=201, headers={"Location": location})

@@ -9,7 +9,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from application.listing import TaskFilter, TaskSort
-from application.ports import Clock, UnitOfWork
 from application.tasks import (
     Completion,
     create_task,
@@ -20,7 +19,7 @@ from application.tasks import (
     update_task,
 )
 from domain.tasks import ID_MAX, Task, TaskPatch
-from entrypoints.api.deps import ClockDep, OwnerDep, UowDep
+from entrypoints.api.deps import Caller, CallerDep
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.responses import JsonResponse, json_response, task_json
 from entrypoints.api.schemas.listing import TaskListParams
@@ -81,15 +80,15 @@ def _changed(done: Completion) -> JsonResponse:
 
 
 async def _update(
-    uow: UnitOfWork, owner: str, task_id: int, patch: TaskPatch, clock: Clock, if_match: str | None
+    caller: Caller, task_id: int, patch: TaskPatch, if_match: str | None
 ) -> JsonResponse:
-    async with uow:
+    async with caller.unit() as uow:
         done = await update_task(
             uow,
-            user_id=owner,
+            user_id=caller.user_id,
             task_id=task_id,
             patch=patch,
-            at=clock.now(),
+            at=caller.now(),
             expected_version=_expected_version(if_match),
         )
     return _changed(done)
@@ -103,10 +102,12 @@ async def _update(
     response_description="The task; `Location` and `ETag` headers point at it.",
     responses=problem_responses(*_WRITE),
 )
-async def create(body: TaskCreate, owner: OwnerDep, uow: UowDep, clock: ClockDep) -> Response:
-    async with uow:
-        task = await create_task(uow, user_id=owner, fields=body.to_fields(), at=clock.now())
-    return _one(task, status=201, headers={"Location": _task_path(owner, task.id)})
+async def create(body: TaskCreate, caller: CallerDep) -> Response:
+    async with caller.unit() as uow:
+        task = await create_task(
+            uow, user_id=caller.user_id, fields=body.to_fields(), at=caller.now()
+        )
+    return _one(task, status=201, headers={"Location": _task_path(caller.user_id, task.id)})
 
 
 @router.get(
@@ -117,7 +118,7 @@ async def create(body: TaskCreate, owner: OwnerDep, uow: UowDep, clock: ClockDep
     responses=problem_responses(*_AUTH, 422),
 )
 async def list_(
-    params: Annotated[TaskListParams, Query()], owner: OwnerDep, uow: UowDep, request: Request
+    params: Annotated[TaskListParams, Query()], caller: CallerDep, request: Request
 ) -> Response:
     task_filter = TaskFilter(
         status=params.status,
@@ -127,10 +128,10 @@ async def list_(
         due_after=params.due_after,
         due_before=params.due_before,
     )
-    async with uow:
+    async with caller.unit() as uow:
         page = await list_tasks(
             uow,
-            user_id=owner,
+            user_id=caller.user_id,
             task_filter=task_filter,
             sort=TaskSort.parse(params.sort),
             limit=params.limit,
@@ -139,7 +140,7 @@ async def list_(
     response = json_response([task_json(task) for task in page.items])
     if page.next_cursor is not None:
         url = request.url.include_query_params(cursor=page.next_cursor)
-        path = f"/api/{quote(owner, safe='')}/tasks"
+        path = f"/api/{quote(caller.user_id, safe='')}/tasks"
         response.headers["Link"] = f'<{path}?{url.query}>; rel="next"'
     return response
 
@@ -150,9 +151,9 @@ async def list_(
     summary="Get a task",
     responses=problem_responses(*_AUTH, 404, 422),
 )
-async def get(task_id: TaskIdPath, owner: OwnerDep, uow: UowDep) -> Response:
-    async with uow:
-        task = await get_task(uow, user_id=owner, task_id=task_id)
+async def get(task_id: TaskIdPath, caller: CallerDep) -> Response:
+    async with caller.unit() as uow:
+        task = await get_task(uow, user_id=caller.user_id, task_id=task_id)
     return _one(task)
 
 
@@ -165,12 +166,10 @@ async def get(task_id: TaskIdPath, owner: OwnerDep, uow: UowDep) -> Response:
 async def replace(
     task_id: TaskIdPath,
     body: TaskReplace,
-    owner: OwnerDep,
-    uow: UowDep,
-    clock: ClockDep,
+    caller: CallerDep,
     if_match: IfMatch = None,
 ) -> Response:
-    return await _update(uow, owner, task_id, body.to_patch(), clock, if_match)
+    return await _update(caller, task_id, body.to_patch(), if_match)
 
 
 @router.patch(
@@ -182,12 +181,10 @@ async def replace(
 async def patch(
     task_id: TaskIdPath,
     body: TaskUpdate,
-    owner: OwnerDep,
-    uow: UowDep,
-    clock: ClockDep,
+    caller: CallerDep,
     if_match: IfMatch = None,
 ) -> Response:
-    return await _update(uow, owner, task_id, body.to_patch(), clock, if_match)
+    return await _update(caller, task_id, body.to_patch(), if_match)
 
 
 @router.patch(
@@ -200,19 +197,17 @@ async def patch(
 )
 async def complete(
     task_id: TaskIdPath,
-    owner: OwnerDep,
-    uow: UowDep,
-    clock: ClockDep,
+    caller: CallerDep,
     body: CompletionRequest | None = None,
     if_match: IfMatch = None,
 ) -> Response:
-    async with uow:
+    async with caller.unit() as uow:
         done = await set_completion(
             uow,
-            user_id=owner,
+            user_id=caller.user_id,
             task_id=task_id,
             completed=None if body is None else body.completed,
-            at=clock.now(),
+            at=caller.now(),
             expected_version=_expected_version(if_match),
         )
     return _changed(done)
@@ -224,11 +219,12 @@ async def complete(
     summary="Delete a task",
     responses=problem_responses(*_AUTH, 404, 412, 422),
 )
-async def delete(
-    task_id: TaskIdPath, owner: OwnerDep, uow: UowDep, if_match: IfMatch = None
-) -> Response:
-    async with uow:
+async def delete(task_id: TaskIdPath, caller: CallerDep, if_match: IfMatch = None) -> Response:
+    async with caller.unit() as uow:
         await delete_task(
-            uow, user_id=owner, task_id=task_id, expected_version=_expected_version(if_match)
+            uow,
+            user_id=caller.user_id,
+            task_id=task_id,
+            expected_version=_expected_version(if_match),
         )
     return Response(status_code=204)
