@@ -1,8 +1,9 @@
-"""The `todo` console script: serve, mint a development token, run migrations."""
+"""The `todo` console script: serve, mint a development token, run migrations, serve MCP."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
@@ -18,6 +19,7 @@ from entrypoints.settings import ConfigurationError, Settings
 from entrypoints.tokens import mint_token, random_secret
 
 DEMO_USER = "demo-user"
+USER_ID_MAX = 255  # as a REST path's {user_id}
 
 
 def _say(text: str) -> None:
@@ -105,11 +107,25 @@ def database(settings: Settings, args: argparse.Namespace) -> None:
         migrate.revision(url, args.message or "schema change")
 
 
+def serve_mcp(settings: Settings, user_id: str) -> None:
+    """The task tools over MCP on stdin/stdout, for `user_id`, on the same settings and
+    database as `serve`. Logs go to stderr: stdout carries the protocol."""
+    from entrypoints.mcp import serve_stdio  # noqa: PLC0415  (only `mcp` needs the SDK)
+
+    asyncio.run(serve_stdio(Container(settings=providers.Object(settings)), user_id))
+
+
 def _positive(text: str) -> int:
     value = int(text) if text.isdigit() else 0
     if value < 1:
         raise argparse.ArgumentTypeError("must be a whole number of at least 1")
     return value
+
+
+def _user_id(text: str) -> str:
+    if not text.strip() or len(text) > USER_ID_MAX or not text.isprintable():
+        raise argparse.ArgumentTypeError(f"must be 1 to {USER_ID_MAX} printable characters")
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,6 +141,10 @@ def _parser() -> argparse.ArgumentParser:
     minting = commands.add_parser("token", help="mint a token from the configured secret")
     minting.add_argument("user_id")
     minting.add_argument("--hours", type=float, default=24.0)
+    mcp = commands.add_parser("mcp", help="serve the task tools over MCP on stdin/stdout")
+    mcp.add_argument(
+        "--user", required=True, type=_user_id, metavar="USER_ID", help="whose tasks they are"
+    )
     db = commands.add_parser("db", help="schema migrations (Alembic)")
     db.add_argument("action", choices=["upgrade", "downgrade", "current", "revision"])
     db.add_argument("revision", nargs="?", help="target revision (upgrade: head, downgrade: -1)")
@@ -141,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve(settings, workers=args.workers, access_log=args.access_log)
         elif args.command == "token":
             token(settings, args.user_id, args.hours)
+        elif args.command == "mcp":
+            serve_mcp(settings, args.user)
         else:
             database(settings, args)
     except ConfigurationError as error:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 
 from application.chat import ChatTurn
 from entrypoints.api import deps
@@ -20,6 +21,7 @@ from entrypoints.api.middleware import (
 from entrypoints.api.routes import chat, conversations, health, tasks
 from entrypoints.container import Container
 from entrypoints.lifecycle import running
+from entrypoints.mcp import McpEndpoint
 
 DESCRIPTION = """
 Tasks (and, next, conversations and chat) for a todo app with an AI assistant.
@@ -34,10 +36,18 @@ def create_app(container: Container) -> FastAPI:
     """An app serving `container`'s adapters; the container lives on `app.state`."""
     settings = container.settings()
     settings.check_auth()
+    clock = container.clock()
+    services = deps.Services(
+        new_uow=container.uow,
+        clock=clock,
+        tokens=container.tokens(),
+        chat=ChatTurn(new_uow=container.uow, assistant=container.assistant(), clock=clock),
+    )
+    mcp = McpEndpoint(new_uow=services.new_uow, clock=clock, tokens=services.tokens)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with running(container):
+        async with running(container), mcp.running():
             yield
 
     app = FastAPI(
@@ -59,16 +69,12 @@ def create_app(container: Container) -> FastAPI:
         ],
     )
     app.state.container = container
-    clock = container.clock()
-    app.state.services = deps.Services(
-        new_uow=container.uow,
-        clock=clock,
-        tokens=container.tokens(),
-        chat=ChatTurn(new_uow=container.uow, assistant=container.assistant(), clock=clock),
-    )
+    app.state.services = services
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tasks.router)
     app.include_router(conversations.router)
     app.include_router(chat.router)
+    # A plain route, not a mount: `/mcp` itself answers, with no redirect to `/mcp/`.
+    app.router.routes.append(Route("/mcp", mcp, include_in_schema=False))
     return app
