@@ -26,7 +26,12 @@ from application.tools import TOOLS
 from entrypoints.tokens import mint_token
 from tests.api.conftest import SECRET, Api, running_api, settings_for
 from tests.cli.test_serve import free_port
-from tests.databases import asyncpg_url, create_postgres_database, drop_postgres_database
+from tests.databases import (
+    PgBouncer,
+    asyncpg_url,
+    create_postgres_database,
+    drop_postgres_database,
+)
 from tests.factories import new_user_id
 from tests.mcp.conftest import error_of, result_of
 
@@ -55,33 +60,46 @@ async def mcp_as(app: FastAPI, user_id: str) -> AsyncIterator[ClientSession]:
     params=[
         pytest.param("sqlite", id="sqlite"),
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+        pytest.param("pgbouncer", id="pgbouncer", marks=pytest.mark.pgbouncer),
     ],
 )
-def database_url(
+def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A database migrated to head, shared by this module's tests (each has its own users).
+) -> Iterator[tuple[str, bool]]:
+    """A database migrated to head (its URL, and whether it is behind PgBouncer), shared by
+    this module's tests (each has its own users).
 
     PostgreSQL gets a database of its own: the session one has tables made without Alembic.
     Asking for `postgres_database_name` applies the suite's policy when it is unreachable."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('mcp') / 'mcp.db'}"
         migrate.upgrade(url)
-        yield url
+        yield url, False
         return
     request.getfixturevalue("postgres_database_name")
+    if request.param == "pgbouncer":
+        request.getfixturevalue("pgbouncer_database")  # the suite's policy for the binary
     name = create_postgres_database()
     try:
-        url = asyncpg_url(name)
-        migrate.upgrade(url)
-        yield url
+        migrate.upgrade(asyncpg_url(name))
+        if request.param == "postgres":
+            yield asyncpg_url(name), False
+            return
+        with PgBouncer(name) as bouncer:  # transaction mode, like Neon's pooler
+            yield bouncer.url, True
     finally:
         drop_postgres_database(name)
 
 
 @pytest.fixture
-async def api(database_url: str) -> AsyncIterator[Api]:
-    settings = settings_for(persistence="sql", database_url=database_url, db_auto_create=False)
+async def api(database: tuple[str, bool]) -> AsyncIterator[Api]:
+    url, pgbouncer = database
+    settings = settings_for(
+        persistence="sql",
+        database_url=url,
+        db_auto_create=False,
+        db_pgbouncer="true" if pgbouncer else "auto",
+    )
     async with running_api(settings) as running:
         yield running
 
