@@ -22,6 +22,7 @@ from application.tasks import (
     update_task,
 )
 from domain.conversations import NewMessage, Role
+from domain.errors import TaskNotFoundError, VersionMismatchError
 from domain.tasks import Recurrence, TaskPatch
 from tests.factories import at, in_unit, make_fields, new_user_id
 from tests.round_trips import RoundTripCounter, counting_proxy
@@ -29,7 +30,9 @@ from tests.round_trips import RoundTripCounter, counting_proxy
 UseCase = Callable[..., Awaitable[Any]]
 # PostgreSQL direct: every single-write use case is one statement without BEGIN/COMMIT.
 DIRECT = {"create": 1, "get": 1, "list": 1, "next page": 1, "patch": 1, "complete": 1,
-          "complete recurring": 1, "delete": 1, "post message": 1, "list messages": 1}  # fmt: skip
+          "complete recurring": 1, "delete": 1, "post message": 1, "list messages": 1,
+          "complete, already done": 1, "stale patch (412)": 1, "delete, missing (404)": 1,
+          "delete, stale (412)": 1}  # fmt: skip
 # Behind PgBouncer 1.18 in transaction mode a prepared statement lives only inside a
 # transaction, and asyncpg cannot keep one between transactions: BEGIN, Parse/Describe,
 # Bind/Execute, Close of the one-use statement, COMMIT.
@@ -52,6 +55,14 @@ class Measured:
     async def trips(self, use_case: UseCase, **arguments: Any) -> int:
         before = self.counter.count
         await self.run(use_case, **arguments)
+        return self.counter.count - before
+
+    async def refused_trips(
+        self, refusal: type[Exception], use_case: UseCase, **arguments: Any
+    ) -> int:
+        before = self.counter.count
+        with pytest.raises(refusal):
+            await self.run(use_case, **arguments)
         return self.counter.count - before
 
 
@@ -105,6 +116,23 @@ async def trips_per_use_case(m: Measured) -> dict[str, int]:
                 post_message, conversation_id=chat, message=hello, at=at(2)
             ),
             "list messages": await m.trips(list_messages, conversation_id=chat, limit=10),
+            "complete, already done": await m.trips(
+                set_completion, task_id=ids[1], completed=True, at=at(2)
+            ),
+            "stale patch (412)": await m.refused_trips(
+                VersionMismatchError,
+                update_task,
+                task_id=ids[0],
+                patch=TaskPatch(title="Lost"),
+                at=at(3),
+                expected_version=1,
+            ),
+            "delete, missing (404)": await m.refused_trips(
+                TaskNotFoundError, delete_task, task_id=ids[2]
+            ),
+            "delete, stale (412)": await m.refused_trips(
+                VersionMismatchError, delete_task, task_id=ids[0], expected_version=1
+            ),
         }
     return counts
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     true,
     tuple_,
     type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -57,8 +58,27 @@ LIKE_ESCAPE: Final = "/"
 
 INSERT: Final = insert(tasks).returning(tasks)
 GET: Final = select(tasks).where(*_OWNED)
-DELETE: Final = delete(tasks).where(*_OWNED).returning(c.id)
-DELETE_AT_VERSION: Final = delete(tasks).where(*_OWNED, _AT_VERSION).returning(c.id)
+
+# Rows of a PostgreSQL write statement, told apart by a `kind` column.
+CHANGED: Final = 0  # the row as the write left it
+CREATED: Final = 1  # the next occurrence it stored
+CURRENT: Final = 2  # the row as it was, when the write matched nothing (stale or unchanged)
+
+
+@lru_cache(maxsize=4)
+def delete_statement(versioned: bool, explained: bool) -> Executable:
+    """DELETE ... WHERE owned [AND at version] RETURNING id. `explained` (PostgreSQL): when it
+    deletes nothing, the same statement returns the row's version, if the row is the user's,
+    so 404 and 412 are told apart in one round trip."""
+    statement = delete(tasks).where(*_OWNED, *((_AT_VERSION,) if versioned else ()))
+    if not explained:
+        return statement.returning(c.id)
+    gone = statement.returning(c.id, c.version).cte("gone")
+    return union_all(
+        select(literal(CHANGED).label("kind"), gone.c.version),
+        select(literal(CURRENT).label("kind"), c.version).where(*_OWNED, ~exists(gone.select())),
+    )
+
 
 Completion = Literal["keep", "set", "toggle"]
 
@@ -69,12 +89,14 @@ def _value(name: str) -> Any:
 
 @lru_cache(maxsize=512)
 def update_statement(
-    names: tuple[str, ...], completion: Completion, versioned: bool, follow_up: bool
+    names: tuple[str, ...], completion: Completion, versioned: bool, combined: bool
 ) -> Executable:
     """UPDATE ... SET `names` WHERE owned [AND at version] AND something changes RETURNING
     the row. `completion` says how `completed` changes: as sent (`set`), flipped (`toggle`)
-    or not at all. With `follow_up` (PostgreSQL) the next occurrence of a recurring task it
-    completes is inserted in the same statement, a data-modifying CTE."""
+    or not at all. `combined` (PostgreSQL) makes it one statement of data-modifying CTEs that
+    also inserts the next occurrence of a recurring task it completes (`CREATED` rows) and,
+    when it updates nothing, returns the row as it is (`CURRENT`): missing, stale and
+    unchanged are then told apart without a second round trip."""
     at = bindparam("at", type_=c.updated_at.type)
     sets: dict[str, Any] = {name: _value(name) for name in names}
     changes: ColumnElement[bool] = true()
@@ -95,13 +117,18 @@ def update_statement(
         .values(**sets, version=c.version + 1, updated_at=at)
         .returning(tasks)
     )
-    if not follow_up:
+    if not combined:
         return statement
     changed = statement.cte("changed")
-    created = next_occurrence_insert(tasks, changed).cte("created")
-    return select(literal(0).label("created"), changed).union_all(
-        select(literal(1).label("created"), created)
+    parts = [select(literal(CHANGED).label("kind"), changed)]
+    if completion != "keep":
+        created = next_occurrence_insert(tasks, changed).cte("created")
+        parts.append(select(literal(CREATED).label("kind"), created))
+    # The main query reads the snapshot from before the CTEs ran: the row as it was.
+    as_it_was = select(literal(CURRENT).label("kind"), tasks).where(
+        *_OWNED, ~exists(changed.select())
     )
+    return union_all(*parts, as_it_was)
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,11 +92,18 @@ class SqlTaskRepository:
         self, *, user_id: UserId, task_id: TaskId, expected_version: int | None = None
     ) -> bool:
         values = {"task_id": task_id, "owner": user_id, "expected_version": expected_version}
-        statement = sql.DELETE if expected_version is None else sql.DELETE_AT_VERSION
-        if (await self._statements.execute(statement, values)).one_or_none() is not None:
-            return True
-        await self._explain_miss(user_id, task_id, expected_version)  # raises if stale
-        return False
+        explained = self._dialect == "postgresql"
+        statement = sql.delete_statement(expected_version is not None, explained)
+        rows = (await self._statements.execute(statement, values, writes=True)).all()
+        if not explained:
+            if rows:
+                return True
+            await self._explain_miss(user_id, task_id, expected_version)  # raises if stale
+            return False
+        kinds = {row.kind: row.version for row in rows}
+        if sql.CURRENT in kinds:
+            raise VersionMismatchError(task_id, expected_version or 0, kinds[sql.CURRENT])
+        return sql.CHANGED in kinds
 
     async def _write(
         self,
@@ -112,13 +119,13 @@ class SqlTaskRepository:
         when no row comes back, one SELECT tells missing, stale and unchanged apart. A write
         that completes a recurring task stores its next occurrence: in the same statement on
         PostgreSQL (a data-modifying CTE), as a second one elsewhere."""
-        follow_up = self._dialect == "postgresql" and completion != "keep"
-        statement = sql.update_statement(names, completion, expected_version is not None, follow_up)
+        combined = self._dialect == "postgresql"
+        statement = sql.update_statement(names, completion, expected_version is not None, combined)
         bound |= {"task_id": task_id, "owner": user_id, "at": at}
         if expected_version is not None:
             bound["expected_version"] = expected_version
-        if follow_up:
-            return await self._write_with_follow_up(statement, bound, expected_version)
+        if combined:
+            return await self._write_combined(statement, bound, expected_version)
         row = (await self._statements.execute(statement, bound)).one_or_none()
         if row is None:
             return await self._unchanged(user_id, task_id, expected_version)
@@ -129,16 +136,22 @@ class SqlTaskRepository:
             return TaskChange(task)
         return TaskChange(task, next=await self.add(user_id=user_id, fields=follow, at=at))
 
-    async def _write_with_follow_up(
+    async def _write_combined(
         self, statement: Executable, bound: dict[str, Any], expected_version: int | None
     ) -> TaskChange | None:
-        """The update and, when it completed a recurring task, the next occurrence's INSERT,
-        as one statement: one round trip, atomic without a transaction."""
+        """One statement, one round trip, atomic without a transaction: the update, the next
+        occurrence's INSERT when it completed a recurring task, and the row as it was when
+        it updated nothing."""
         rows = (await self._statements.execute(statement, bound, writes=True)).all()
-        by_kind = {row.created: _to_task(row) for row in rows}
-        if 0 not in by_kind:
-            return await self._unchanged(bound["owner"], bound["task_id"], expected_version)
-        return TaskChange(by_kind[0], next=by_kind.get(1))
+        by_kind = {row.kind: _to_task(row) for row in rows}
+        if sql.CHANGED in by_kind:
+            return TaskChange(by_kind[sql.CHANGED], next=by_kind.get(sql.CREATED))
+        current = by_kind.get(sql.CURRENT)
+        if current is None:
+            return None
+        if expected_version not in (None, current.version):
+            raise VersionMismatchError(current.id, expected_version or 0, current.version)
+        return TaskChange(current)
 
     async def _unchanged(
         self, user_id: UserId, task_id: TaskId, expected_version: int | None
