@@ -22,6 +22,14 @@ class StorageUnavailableError(ApplicationError):
         super().__init__(reason)
 
 
+class StorageConflictError(StorageUnavailableError):
+    """The database undid the unit to settle a conflict with another one (a serialization
+    failure or a deadlock). Running the whole unit again may succeed: see `run_in_unit`."""
+
+    def __init__(self) -> None:
+        super().__init__("conflict with a concurrent change")
+
+
 class AssistantUnavailableError(ApplicationError):
     """The assistant's provider failed or timed out; the user's message is already stored."""
 
@@ -37,3 +45,20 @@ class ToolError(ApplicationError):
     def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
+
+
+class IdempotencyKeyReusedError(ApplicationError):
+    """An `Idempotency-Key` already used by this user on this route, with another request."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__("idempotency key reused with another request")
+
+
+class IdempotencyInFlightError(ApplicationError):
+    """The first request with this `Idempotency-Key` is still running (or lost its claim to
+    a retry after its lease ran out); the caller may retry once it has finished."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__("a request with this idempotency key is in flight")

@@ -7,11 +7,14 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from application.listing import Keyset, TaskQuery
 from domain.conversations import Conversation, ConversationId, Message, NewMessage
 from domain.tasks import Task, TaskFields, TaskId, TaskPatch, UserId
+
+if TYPE_CHECKING:  # application.idempotency builds on these ports
+    from application.idempotency import IdempotencyRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,11 @@ class UnitOfWork(Protocol):
     @property
     def conversations(self) -> ConversationRepository:
         """The caller's conversations and messages, inside this transaction."""
+        ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository:
+        """Idempotency keys' records, inside this transaction."""
         ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:

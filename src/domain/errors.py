@@ -34,6 +34,11 @@ class InvalidTaskError(InvalidFieldsError):
     """One or more task fields break a rule."""
 
 
+class RecurrenceConflictError(InvalidTaskError):
+    """A change valid in itself that would leave the stored task's recurrence inconsistent: a
+    pattern for a task that does not recur, or recurring without a pattern."""
+
+
 class InvalidConversationError(InvalidFieldsError):
     """A conversation field (its title) breaks a rule."""
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-from domain.errors import FieldIssue, InvalidTaskError
+from domain.errors import FieldIssue, InvalidTaskError, RecurrenceConflictError
 
 UserId = str
 TaskId = int
@@ -271,7 +271,10 @@ class Task:
         if "completed" in changes:
             changes["completed_at"] = at if changes["completed"] else None
         result = replace(self, **changes, updated_at=at, version=self.version + 1)
-        check_recurrence(result.recurring, result.recurring_pattern)
+        try:
+            check_recurrence(result.recurring, result.recurring_pattern)
+        except InvalidTaskError as error:
+            raise RecurrenceConflictError(list(error.issues)) from None
         return result
 
     def next_occurrence(self) -> TaskFields | None:

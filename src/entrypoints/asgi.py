@@ -12,9 +12,13 @@ from fastapi import FastAPI
 
 from entrypoints.api.app import create_app
 from entrypoints.container import Container
+from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
 
 
 def create_app_from_settings() -> FastAPI:
-    """A fresh app whose container is built from `Settings()` (environment and `.env`)."""
-    return create_app(Container(settings=providers.Object(Settings())))
+    """A fresh app whose container is built from `Settings()` (environment and `.env`);
+    logging as LOG_FORMAT and LOG_LEVEL say, whichever server imported it."""
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(Container(settings=providers.Object(settings)))

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from dependency_injector import providers
 from pydantic import SecretStr
 
 from entrypoints.container import Container
+from entrypoints.failures import one_line
+from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 from entrypoints.tokens import mint_token, random_secret
 
@@ -27,8 +26,9 @@ def _say(text: str) -> None:
 
 
 def _with_dev_secret(settings: Settings) -> Settings:
-    """Development mode with no secret: make one up and show a ready-to-use token."""
-    if settings.app_env != "development" or settings.jwt_secret:
+    """Development mode with no way to verify tokens: make a secret up and show a token."""
+    configured = settings.jwt_secret or settings.auth_jwks_url or settings.auth_better_auth_sessions
+    if settings.app_env != "development" or configured:
         return settings
     secret = random_secret()
     token = mint_token(secret, DEMO_USER, now=datetime.now(UTC), lifetime=timedelta(days=7))
@@ -45,42 +45,34 @@ def _with_dev_secret(settings: Settings) -> Settings:
 
 
 def serve(settings: Settings, *, workers: int = 1, access_log: bool = False) -> None:
-    """uvicorn (uvloop and httptools when installed); no access log unless asked for, as
-    it costs every request. With several workers each process builds its own app from the
-    import string; a development secret made up here reaches them through the environment."""
+    """uvicorn (uvloop and httptools when installed); no access line unless asked for, as
+    it costs every request. The schema is checked (or, under DB_AUTO_CREATE, migrated) once,
+    before anything listens. With several workers each process builds its own app from the
+    import string; what this run decided (a development secret, the access line, the
+    metrics directory) reaches them through the environment."""
     import uvicorn  # noqa: PLC0415  (only `serve` needs the server)
 
-    served = _with_dev_secret(settings)
-    options: dict[str, Any] = {
-        "host": served.host,
-        "port": served.port,
-        "access_log": access_log,
-        "log_level": "info",
-    }
+    from entrypoints.serving import (  # noqa: PLC0415
+        pass_to_workers,
+        preflight,
+        shared_metrics,
+        uvicorn_options,
+    )
+
+    checked = preflight(settings.model_copy(update={"log_access": access_log}))
+    served = _with_dev_secret(checked)
+    options = uvicorn_options(served)
     if workers == 1:
         from entrypoints.api.app import create_app  # noqa: PLC0415
 
         container = Container(settings=providers.Object(served))
         uvicorn.run(create_app(container), **options)
         return
-    if served.jwt_secret != settings.jwt_secret and served.jwt_secret is not None:
-        os.environ["AUTH_JWT_SECRET"] = served.jwt_secret
-    _migrate_before_workers(served)
-    uvicorn.run(
-        "entrypoints.asgi:create_app_from_settings", factory=True, workers=workers, **options
-    )
-
-
-def _migrate_before_workers(settings: Settings) -> None:
-    """DB_AUTO_CREATE runs once, here, rather than racing in every worker's start-up."""
-    from adapters.sql import migrate  # noqa: PLC0415
-    from adapters.sql.engine import plan_connection  # noqa: PLC0415
-
-    if settings.persistence != "sql":
-        return
-    plan = plan_connection(settings.database_url)
-    if settings.auto_create_for(is_sqlite=plan.is_sqlite):
-        migrate.upgrade(settings.database_url)
+    pass_to_workers(served, settings)
+    with shared_metrics(served):
+        uvicorn.run(
+            "entrypoints.asgi:create_app_from_settings", factory=True, workers=workers, **options
+        )
 
 
 def token(settings: Settings, user_id: str, hours: float) -> None:
@@ -153,10 +145,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs a command; any failure is one line on stderr, `todo: <what is wrong and what to
+    do>`, and exit status 2 (see `entrypoints.failures`)."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings()
+        configure_logging(settings)
         if args.command == "serve":
             serve(settings, workers=args.workers, access_log=args.access_log)
         elif args.command == "token":
@@ -165,8 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve_mcp(settings, args.user)
         else:
             database(settings, args)
-    except ConfigurationError as error:
-        sys.stderr.write(f"todo: {error}\n")
+    except Exception as error:  # every failure: one line, no traceback
+        sys.stderr.write(f"todo: {one_line(error)}\n")
         return 2
     return 0
 

@@ -1,36 +1,34 @@
-"""What the service does when it starts and stops: schema creation and engine disposal."""
+"""What the service does when it starts and stops: the schema check (or migration), engine
+disposal, and a worker's metrics leaving the sums."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from adapters.sql import migrate
-from adapters.sql.engine import create_schema
 from entrypoints.container import Container
+from entrypoints.startup import prepare_database
 
 log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
 async def running(container: Container) -> AsyncIterator[None]:
-    """Create the engine once (and migrate to head when DB_AUTO_CREATE), dispose it at the end."""
+    """Create the engine once, check the schema (or migrate to head when DB_AUTO_CREATE: see
+    `entrypoints.startup`), dispose the engine at the end."""
     settings = container.settings()
+    metrics = container.metrics()
     if settings.persistence != "sql":
-        yield
+        try:
+            yield
+        finally:
+            metrics.close()
         return
     engine = container.engine()
-    plan = container.connection_plan()
-    if settings.auto_create_for(is_sqlite=plan.is_sqlite):
-        if plan.url.database in (None, "", ":memory:"):
-            await create_schema(engine)  # a private in-memory database: nothing to migrate
-        else:
-            # Through Alembic, so the database is stamped and later migrations apply to it.
-            await asyncio.to_thread(migrate.upgrade, settings.database_url)
-        log.info("schema brought up to date (DB_AUTO_CREATE)")
     try:
+        await prepare_database(settings, container.connection_plan(), engine)
         yield
     finally:
+        metrics.close()
         await engine.dispose()

@@ -28,7 +28,6 @@ from mcp.types import (
     TextContent,
     Tool,
 )
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
@@ -37,10 +36,11 @@ from application.ports import Clock, ToolRequest, UnitOfWorkFactory
 from application.tools import TOOLS, run_tool
 from domain.errors import DomainError
 from domain.tasks import UserId
+from entrypoints.api.auth import USER_STATE, NotAuthenticatedError, authenticate, bearer_of
 from entrypoints.api.problems import problem_response
 from entrypoints.container import Container
+from entrypoints.identity import Authenticator
 from entrypoints.lifecycle import running
-from entrypoints.tokens import InvalidTokenError, TokenVerifier
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,6 @@ UNEXPECTED: Final = "The tool failed unexpectedly; the error has been logged."
 _SCHEMAS: Final = {spec.name: spec.parameters for spec in TOOLS}
 _CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
 _POST_ONLY: Final = "MCP messages are POSTed here; this server keeps no stream or session."
-_USER_STATE: Final = "user_id"  # where /mcp leaves the token's subject, in the request's state
 
 UserOf = Callable[[ServerRequestContext[Any]], UserId]
 """Who is calling, from a request's context: the stdio user, or the bearer token's subject."""
@@ -146,7 +145,7 @@ def _request_user(ctx: ServerRequestContext[Any]) -> UserId:
     """The subject McpEndpoint verified for this HTTP request."""
     request = ctx.request
     user_id = (
-        request.scope.get("state", {}).get(_USER_STATE) if isinstance(request, Request) else None
+        request.scope.get("state", {}).get(USER_STATE) if isinstance(request, Request) else None
     )
     if not isinstance(user_id, str):
         raise LookupError("an MCP request reached the tools without a verified user")
@@ -158,7 +157,7 @@ class McpEndpoint:
     problem otherwise), then the SDK's streamable HTTP transport, stateless (no session
     is kept between requests, so any worker may answer any request) and answering JSON."""
 
-    def __init__(self, *, new_uow: UnitOfWorkFactory, clock: Clock, tokens: TokenVerifier) -> None:
+    def __init__(self, *, new_uow: UnitOfWorkFactory, clock: Clock, tokens: Authenticator) -> None:
         self._server = build_server(new_uow=new_uow, clock=clock, user_of=_request_user)
         self._tokens = tokens
         self._manager: StreamableHTTPSessionManager | None = None
@@ -187,7 +186,7 @@ class McpEndpoint:
             await task
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        user_id, refusal = self._authenticate(Headers(scope=scope))
+        user_id, refusal = await self._authenticate(scope)
         if user_id is not None and scope["method"] == "POST":
             await self._serve(user_id, scope, receive, send)
             return
@@ -208,18 +207,19 @@ class McpEndpoint:
     async def _serve(self, user_id: UserId, scope: Scope, receive: Receive, send: Send) -> None:
         if self._manager is None:
             raise RuntimeError("/mcp answers only while the app's lifespan runs")
-        state = {**scope.get("state", {}), _USER_STATE: user_id}
+        state = {**scope.get("state", {}), USER_STATE: user_id}
         await self._manager.handle_request({**scope, "state": state}, receive, send)
 
-    def _authenticate(self, headers: Headers) -> tuple[UserId | None, str]:
-        """The token's subject, or None and why not."""
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None, "A bearer token is required."
+    async def _authenticate(self, scope: Scope) -> tuple[UserId | None, str]:
+        """The token's subject (as AuthMiddleware left it, or checked here), or None and why
+        not."""
+        subject = scope.get("state", {}).get(USER_STATE)
+        if isinstance(subject, str):
+            return subject, ""
         try:
-            return self._tokens.subject(token.strip()), ""
-        except InvalidTokenError:
-            return None, "The bearer token is not valid."
+            return await authenticate(bearer_of(scope), self._tokens), ""
+        except NotAuthenticatedError as refused:
+            return None, refused.reason
 
 
 async def _until_ready(ready: asyncio.Event, task: asyncio.Task[None]) -> None:

@@ -1,25 +1,64 @@
-"""Bearer tokens: HS256 verification (the Better Auth shared-secret set-up) and dev minting."""
+"""Bearer tokens: HS256 verification (the Better Auth shared-secret set-up), the cache of
+verified tokens every verifier shares, and development minting."""
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 import jwt
 
 ALGORITHM = "HS256"
 CACHE_SIZE: Final = 4096
+LEEWAY_SECONDS: Final = 30  # clock skew allowed on exp, nbf and iat
+REQUIRED_CLAIMS: Final = ["exp", "sub"]
 
 
 class InvalidTokenError(Exception):
-    """The token is missing, malformed, badly signed, expired, not yet valid or has no `sub`."""
+    """The token is missing, malformed, badly signed, expired, not yet valid, or has no
+    `exp` or `sub`."""
+
+
+class VerifiedCache:
+    """token -> (subject, until): a token verified once is trusted until `until` (its expiry),
+    so a client's next requests skip the check. Bounded; the oldest entries go first."""
+
+    def __init__(self, *, size: int = CACHE_SIZE, clock: Callable[[], float] = time.time) -> None:
+        self._size = size
+        self.clock = clock
+        self._entries: dict[str, tuple[str, float]] = {}
+
+    def get(self, token: str) -> str | None:
+        found = self._entries.get(token)
+        if found is None:
+            return None
+        if self.clock() < found[1]:
+            return found[0]
+        del self._entries[token]
+        return None
+
+    def put(self, token: str, subject: str, until: float) -> None:
+        if len(self._entries) >= self._size:
+            del self._entries[next(iter(self._entries))]
+        self._entries[token] = (subject, until)
+
+
+def subject_of(claims: Mapping[str, Any]) -> tuple[str, float]:
+    """The verified claims' `sub` and `exp`. Raises InvalidTokenError."""
+    subject, expires = claims.get("sub"), claims.get("exp")
+    if not isinstance(subject, str) or not subject.strip():
+        raise InvalidTokenError("sub must be a non-empty string")
+    if not isinstance(expires, int | float):
+        raise InvalidTokenError("exp must be a number")
+    return subject, float(expires)
 
 
 class TokenVerifier:
-    """Checks signature, time claims and, when configured, issuer and audience."""
+    """HS256 with the shared secret: checks the signature, `exp` (required), `nbf`, `iat`
+    and, when configured, issuer and audience, with leeway for clock skew."""
 
     def __init__(
         self,
@@ -33,24 +72,16 @@ class TokenVerifier:
         self._secret = secret
         self._issuer = issuer
         self._audience = audience
-        self._cache_size = cache_size
-        self._clock = clock
-        # token -> (subject, expiry): a token verified once is good until it expires, so a
-        # client's next requests skip the signature check. Bounded; oldest entries go first.
-        self._verified: dict[str, tuple[str, float]] = {}
+        self._verified = VerifiedCache(size=cache_size, clock=clock)
 
     def subject(self, token: str) -> str:
         """The verified token's `sub`: the user. Raises InvalidTokenError."""
         cached = self._verified.get(token)
         if cached is not None:
-            if self._clock() < cached[1]:
-                return cached[0]
-            del self._verified[token]
+            return cached
         subject, expires = self._verify(token)
         if expires is not None:
-            if len(self._verified) >= self._cache_size:
-                del self._verified[next(iter(self._verified))]
-            self._verified[token] = (subject, expires)
+            self._verified.put(token, subject, expires)
         return subject
 
     def _verify(self, token: str) -> tuple[str, float | None]:
@@ -61,15 +92,12 @@ class TokenVerifier:
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
                 audience=self._audience,
-                options={"require": ["sub"], "verify_aud": self._audience is not None},
+                leeway=LEEWAY_SECONDS,
+                options={"require": REQUIRED_CLAIMS, "verify_aud": self._audience is not None},
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError(type(error).__name__) from None
-        subject = claims["sub"]
-        if not isinstance(subject, str) or not subject.strip():
-            raise InvalidTokenError("sub must be a non-empty string")
-        expires = claims.get("exp")
-        return subject, float(expires) if isinstance(expires, int | float) else None
+        return subject_of(claims)
 
 
 def mint_token(

@@ -42,7 +42,7 @@ class TestOnSqlite:
         url = f"sqlite:///{tmp_path / 'c.db'}"
         async with running_api(settings_for(persistence="sql", database_url=url)):
             pass
-        assert await asyncio.to_thread(migrate.current, url) == "0003"
+        assert await asyncio.to_thread(migrate.current, url) == "0004"
 
     async def test_tasks_outlive_a_restart(self, tmp_path: Path) -> None:
         settings = settings_for(persistence="sql", database_url=f"sqlite:///{tmp_path / 'b.db'}")
@@ -75,6 +75,7 @@ class TestDatabaseOutage:
             persistence="sql",
             database_url="postgresql://todo:s3cret-pw@127.0.0.1:1/todo?sslmode=disable",
             db_connect_timeout=2,
+            db_startup_wait=0,  # start at once (the default waits for a waking database)
         )
         async with running_api(settings) as api:
             response = await api.client.get(api.tasks, headers=api.auth())

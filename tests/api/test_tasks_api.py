@@ -182,12 +182,16 @@ class TestPatchTask:
         )
         assert response.json() == task
 
-    async def test_setting_a_pattern_on_a_task_that_does_not_recur_is_422(self, api: Api) -> None:
+    async def test_setting_a_pattern_on_a_task_that_does_not_recur_is_a_409_conflict(
+        self, api: Api
+    ) -> None:
+        """Valid in itself, the change conflicts with the stored task (it does not recur)."""
         task = await api.create()
         response = await api.client.patch(
             f"{api.tasks}/{task['id']}", json={"recurring_pattern": "daily"}, headers=api.auth()
         )
-        assert response.status_code == 422
+        assert response.status_code == 409
+        assert response.json()["type"] == "/problems/recurrence-conflict"
         assert await fetch(api, task["id"]) == task
 
     async def test_completing_by_patch_schedules_the_next_occurrence(self, api: Api) -> None:

@@ -49,7 +49,7 @@ class TestDatabaseCommands:
         assert "no revision" in capsys.readouterr().out
         assert main(["db", "upgrade"]) == 0
         assert main(["db", "current"]) == 0
-        assert capsys.readouterr().out.strip().endswith("0003")
+        assert capsys.readouterr().out.strip().endswith("0004")
         assert main(["db", "downgrade", "base"]) == 0
         assert main(["db", "current"]) == 0
         assert "no revision" in capsys.readouterr().out

@@ -49,6 +49,8 @@ ADAPTERS = [
     "sqlite",
     pytest.param("postgres", marks=pytest.mark.postgres),
     pytest.param("pgbouncer", marks=pytest.mark.pgbouncer),
+    # Neon's shape: TLS to the pooler, the URL as Neon's console shows it.
+    pytest.param("pgbouncer-tls", marks=pytest.mark.pgbouncer),
 ]
 
 
@@ -63,6 +65,8 @@ def adapter(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
     url: str = request.getfixturevalue("postgres_schema")
     if name == "pgbouncer":
         url = request.getfixturevalue("pgbouncer_database")
+    if name == "pgbouncer-tls":
+        url = request.getfixturevalue("pgbouncer_tls").neon_url()
     return name, url
 
 
@@ -73,7 +77,7 @@ async def harness(adapter: tuple[str, str]) -> AsyncIterator[Harness]:
         store = InMemoryStore()
         yield Harness(name, functools.partial(InMemoryUnitOfWork, store))
         return
-    plan = plan_connection(url, pgbouncer=name == "pgbouncer")
+    plan = plan_connection(url, pgbouncer=name.startswith("pgbouncer"))
     engine = build_engine(plan)
     if name == "sqlite":
         await create_schema(engine)

@@ -210,9 +210,9 @@ class TestRevision:
 
         written = migrate.revision(sqlite_url, "nothing changed", migrations_dir=migrations)
 
-        assert [path.name for path in written] == ["0004_nothing_changed.py"]
+        assert [path.name for path in written] == ["0005_nothing_changed.py"]
         text = written[0].read_text()
-        assert "down_revision: str | Sequence[str] | None = '0003'" in text
+        assert "down_revision: str | Sequence[str] | None = '0004'" in text
         assert "op." not in text
 
 

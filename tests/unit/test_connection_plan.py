@@ -33,12 +33,13 @@ class TestConnectionPlan:
         with caplog.at_level(logging.INFO):
             plan = plan_connection(NEON)
         assert plan.url.drivername == "postgresql+asyncpg"
-        assert plan.connect_args["ssl"] == "require"
+        assert plan.connect_args["dsn"] == "postgresql://?sslmode=require"
         assert plan.dropped == ("channel_binding",)
         assert plan.pgbouncer is True
         assert plan.connect_args["statement_cache_size"] == 0
         assert plan.url.query == {"prepared_statement_cache_size": "0"}
-        assert "server_settings" not in plan.connect_args
+        # PgBouncer takes application_name but would refuse statement_timeout.
+        assert plan.connect_args["server_settings"] == {"application_name": "todo-service"}
         assert "channel_binding" in caplog.text
         assert "alice:pw@" not in caplog.text
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, fields
 
+from application.idempotency import IdempotencyRecord
 from domain.conversations import Conversation, ConversationId, Message
 from domain.tasks import Task, TaskId
+
+IdempotencyScope = tuple[str, str, str]  # user, route, key
 
 
 @dataclass(slots=True)
@@ -20,6 +23,8 @@ class StoreState:
     last_conversation_id: int = 0
     messages: dict[ConversationId, list[Message]] = field(default_factory=dict)
     last_message_id: int = 0
+    # each record with the token of the claim that holds it
+    idempotency: dict[IdempotencyScope, tuple[IdempotencyRecord, str]] = field(default_factory=dict)
 
     def snapshot(self) -> StoreState:
         return StoreState(
@@ -29,6 +34,7 @@ class StoreState:
             last_conversation_id=self.last_conversation_id,
             messages={key: list(rows) for key, rows in self.messages.items()},
             last_message_id=self.last_message_id,
+            idempotency=dict(self.idempotency),
         )
 
     def restore(self, saved: StoreState) -> None:

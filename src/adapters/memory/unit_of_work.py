@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from adapters.memory.conversations import InMemoryConversationRepository
+from adapters.memory.idempotency import InMemoryIdempotencyRepository
 from adapters.memory.store import InMemoryStore, StoreState
 from adapters.memory.tasks import InMemoryTaskRepository
 
@@ -31,6 +32,12 @@ class InMemoryUnitOfWork:
         self.tasks = InMemoryTaskRepository(self._store.state)
         self.conversations = InMemoryConversationRepository(self._store.state)
         return self
+
+    @property
+    def idempotency(self) -> InMemoryIdempotencyRepository:
+        if self._saved is None:
+            raise RuntimeError("open the unit of work (`async with uow:`) before using it")
+        return InMemoryIdempotencyRepository(self._store.state)
 
     async def __aexit__(
         self,

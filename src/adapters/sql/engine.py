@@ -15,6 +15,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from adapters.sql.libpq import translate
 from adapters.sql.tables import metadata
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class ConnectionPlan:
     """What a pasted URL becomes: the driver URL, driver arguments and the options dropped."""
 
     url: URL
-    connect_args: dict[str, Any] = field(default_factory=dict)
+    connect_args: dict[str, Any] = field(default_factory=dict, repr=False)  # sslpassword
     pgbouncer: bool = False
     dropped: tuple[str, ...] = ()
 
@@ -53,38 +54,44 @@ def plan_connection(
     connect_timeout: float = 10,
     statement_timeout: float = 30,
 ) -> ConnectionPlan:
-    """Translate a SQLAlchemy- or libpq-style URL into asyncpg/aiosqlite terms.
+    """Translate a SQLAlchemy- or libpq-style URL into asyncpg/aiosqlite terms (libpq's
+    query parameters: see `adapters.sql.libpq`).
 
     `pgbouncer=None` means auto: on for Neon's `-pooler` hosts. Behind PgBouncer in
     transaction mode, asyncpg gets no statement cache and unique prepared-statement names,
-    and no startup parameters (the pooler would refuse them); the statement timeout is then
-    enforced by asyncpg's `command_timeout` alone.
+    and no `statement_timeout` startup parameter (the pooler would refuse it); the statement
+    timeout is then enforced by asyncpg's `command_timeout` alone.
     """
-    url = make_url(raw_url or DEFAULT_SQLITE_URL)
+    url = _parsed(raw_url or DEFAULT_SQLITE_URL)
     if url.drivername in _SQLITE_SCHEMES | {"sqlite+aiosqlite"}:
         return _plan_sqlite(url.set(drivername="sqlite+aiosqlite"))
     if url.drivername not in _POSTGRES_SCHEMES | {"postgresql+asyncpg"}:
         raise ValueError(f"unsupported database URL scheme: {url.drivername}")
-    query = dict(url.query)
-    url = url.set(drivername="postgresql+asyncpg", query={})
+    libpq = translate(url.set(drivername="postgresql+asyncpg"))
+    url = libpq.url
     behind_pooler = "-pooler" in (url.host or "") if pgbouncer is None else pgbouncer
     args: dict[str, Any] = {"timeout": connect_timeout, "command_timeout": statement_timeout}
-    if "sslmode" in query:
-        args["ssl"] = str(query.pop("sslmode"))
-    if "connect_timeout" in query:
-        args["timeout"] = float(str(query.pop("connect_timeout")))
-    settings = {"application_name": str(query.pop("application_name", "todo-service"))}
+    args |= libpq.connect_args
+    settings = dict(libpq.startup)
     if behind_pooler:
         args["statement_cache_size"] = 0
         args["prepared_statement_name_func"] = _unique_statement_name
         url = url.update_query_dict({"prepared_statement_cache_size": "0"})
     else:
         settings["statement_timeout"] = str(int(statement_timeout * 1000))
-        args["server_settings"] = settings
-    dropped = tuple(sorted(query))
+    args["server_settings"] = settings
+    dropped = libpq.dropped
     if dropped:
-        log.info("ignoring libpq-only URL options: %s", ", ".join(dropped))
+        log.info("ignoring URL options asyncpg cannot honour: %s", ", ".join(dropped))
     return ConnectionPlan(url=url, connect_args=args, pgbouncer=behind_pooler, dropped=dropped)
+
+
+def _parsed(raw_url: str) -> URL:
+    try:
+        return make_url(raw_url)
+    except (sa_exc.ArgumentError, ValueError):
+        # SQLAlchemy's message may repeat the URL, password included.
+        raise ValueError("DATABASE_URL is not a database URL (scheme://...)") from None
 
 
 def _json_text(value: Any) -> str:

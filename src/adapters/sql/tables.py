@@ -159,3 +159,24 @@ class MessageRow(SQLModel, table=True):
         default=None, sa_column=Column(JSON().with_variant(JSONB(), "postgresql"), nullable=True)
     )
     created_at: datetime = _moment()
+
+
+class IdempotencyKeyRow(SQLModel, table=True):
+    """A user's `Idempotency-Key` on a route: in flight while `status` is NULL, then the
+    response it replays. `token` names the claim that may complete it; `created_at` (when it
+    was claimed) dates it, for expiry and for taking over a claim whose request died."""
+
+    __tablename__: ClassVar[Any] = "idempotency_keys"
+    __table_args__: ClassVar[Any] = (Index(None, "created_at"),)
+
+    user_id: str = Field(max_length=255, primary_key=True)
+    route: str = Field(max_length=200, primary_key=True)
+    key: str = Field(max_length=255, primary_key=True)
+    fingerprint: str = Field(max_length=64)
+    token: str = Field(max_length=32)
+    status: int | None = None
+    headers: dict[str, str] | None = Field(
+        default=None, sa_column=Column(JSON().with_variant(JSONB(), "postgresql"), nullable=True)
+    )
+    body: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    created_at: datetime = _moment()

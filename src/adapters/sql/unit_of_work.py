@@ -5,23 +5,42 @@ not need: no connection is taken until the first statement, no pre-ping, and a
 `single_write` unit on PostgreSQL runs in autocommit (one statement, one round trip;
 each repository write is one atomic statement there). Any other unit is one transaction,
 committed when the block ends and rolled back on an exception.
+
+Connections come through the `ConnectionGate` (circuit breaker, connect retry); outages that
+statements run into are reported to it. A serialization failure or deadlock (SQLSTATE 40001,
+40P01) on the unit's first statement is retried here, as that statement is the whole unit so
+far (every single-statement unit: each REST and MCP call); on a later statement or the commit
+it is StorageConflictError, and the edge that opened the unit runs it again whole
+(`application.units.run_in_unit`, used by the chat turn's units).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from sqlalchemy import Executable, Result
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from adapters.sql.conversations import SqlConversationRepository
+from adapters.sql.diagnosis import FailureKind
 from adapters.sql.engine import TRANSACTIONAL
-from adapters.sql.errors import never_sent, translate_db_errors
+from adapters.sql.errors import (
+    DatabaseConflictError,
+    DatabaseUnavailableError,
+    is_conflict,
+    never_sent,
+    translate_db_errors,
+)
+from adapters.sql.gate import ConnectionGate
+from adapters.sql.idempotency import SqlIdempotencyRepository
 from adapters.sql.tasks import SqlTaskRepository
+
+CONFLICT_ATTEMPTS: Final = 3  # a first statement undone by a conflict (40001, 40P01) runs again
 
 
 class SqlUnitOfWork:
@@ -32,13 +51,19 @@ class SqlUnitOfWork:
     conversations: SqlConversationRepository
 
     def __init__(
-        self, engine: AsyncEngine, *, single_write: bool = False, pgbouncer: bool = False
+        self,
+        engine: AsyncEngine,
+        *,
+        single_write: bool = False,
+        pgbouncer: bool = False,
+        gate: ConnectionGate | None = None,
     ) -> None:
         self._dialect = engine.dialect.name
         # Behind PgBouncer (transaction mode) a prepared statement only survives inside a
         # transaction, so units there are always transactions.
         self._autocommit = single_write and self._dialect == "postgresql" and not pgbouncer
         self._engine = engine
+        self._gate = gate
         self._connection: AsyncConnection | None = None
         self._open = False
         self._wrote = False
@@ -46,6 +71,10 @@ class SqlUnitOfWork:
     @property
     def dialect(self) -> str:
         return self._dialect
+
+    @property
+    def idempotency(self) -> SqlIdempotencyRepository:
+        return SqlIdempotencyRepository(self)  # made on use: most units never need one
 
     async def __aenter__(self) -> Self:
         if self._open:
@@ -68,7 +97,7 @@ class SqlUnitOfWork:
             return
         try:
             if exc_type is None and connection.in_transaction():
-                with translate_db_errors():
+                with self._translated():
                     await connection.commit()
             elif connection.in_transaction():
                 with suppress(Exception):  # the error in flight matters more than this one
@@ -94,17 +123,62 @@ class SqlUnitOfWork:
             self._wrote = True
         first = self._connection is None
         connection = await self._connect()
-        with translate_db_errors():
+        with self._translated():
             try:
                 return await connection.execute(statement, parameters)
             except sa_exc.DBAPIError as error:
-                if not (first and never_sent(error)):
+                if not (first and (never_sent(error) or is_conflict(error))):
                     raise
+                if is_conflict(error):
+                    return await self._rerun_after_conflict(statement, parameters)
             # The pooled connection died while idle and the statement provably never left
             # (the driver refused to send it): once more, on a fresh connection.
             await self._discard()
             connection = await self._connect()
             return await connection.execute(statement, parameters)
+
+    async def _rerun_after_conflict(
+        self, statement: Executable, parameters: dict[str, Any] | None
+    ) -> Result[Any]:
+        """The first statement, undone by a conflict, run again (it is the whole unit so
+        far) a bounded number of times, after a short jittered wait."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(CONFLICT_ATTEMPTS - 1),
+            wait=wait_random_exponential(multiplier=0.01, max=0.1),
+            retry=retry_if_exception(
+                lambda error: isinstance(error, sa_exc.DBAPIError) and is_conflict(error)
+            ),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                connection = await self._connect()
+                if connection.in_transaction():
+                    await connection.rollback()
+                    await connection.begin()
+                return await connection.execute(statement, parameters)
+        raise AssertionError("unreachable: tenacity either returns or re-raises")
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """translate_db_errors, telling the gate what statements run into (an outage trips
+        its circuit; a client-side statement timeout is not a connect timeout)."""
+        try:
+            with translate_db_errors():
+                yield
+        except DatabaseUnavailableError as error:
+            kind = error.kind
+            if kind is FailureKind.TIMEOUT:
+                kind = FailureKind.STATEMENT_TIMEOUT
+            if self._gate is not None:
+                self._gate.failed(kind)
+            if kind is error.kind:
+                raise
+            raise DatabaseUnavailableError(kind) from None
+        except DatabaseConflictError:
+            if self._gate is not None:
+                self._gate.failed(FailureKind.CONFLICT)
+            raise
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -130,7 +204,10 @@ class SqlUnitOfWork:
         if self._connection is not None:
             return self._connection
         with translate_db_errors():
-            connection = await self._engine.connect()
+            if self._gate is None:
+                connection = await self._engine.connect()
+            else:
+                connection = await self._gate.connect(self._engine)
             if not self._autocommit:
                 if self._dialect == "postgresql":  # the pool hands out autocommit connections
                     await connection.execution_options(isolation_level=TRANSACTIONAL)

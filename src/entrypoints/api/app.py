@@ -7,21 +7,36 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from application.chat import ChatTurn
+from application.idempotency import Idempotency
 from entrypoints.api import deps
+from entrypoints.api.auth import AuthMiddleware
+from entrypoints.api.cors import cors_middleware
 from entrypoints.api.errors import install_error_handlers
 from entrypoints.api.middleware import (
     BodyGuardMiddleware,
     HeadMiddleware,
     RequestContextMiddleware,
+    ServerErrorMiddleware,
 )
-from entrypoints.api.routes import chat, conversations, health, tasks
+from entrypoints.api.observe import ObserveMiddleware
+from entrypoints.api.openapi import install_exact_schema, operation_id
+from entrypoints.api.rate_limit import limiting, rate_limited
+from entrypoints.api.routes import (
+    chat,
+    conversations,
+    docs,
+    health,
+    operations,
+    problem_types,
+    tasks,
+)
 from entrypoints.container import Container
 from entrypoints.lifecycle import running
 from entrypoints.mcp import McpEndpoint
+from entrypoints.operations import Operations
 
 DESCRIPTION = """
 Tasks (and, next, conversations and chat) for a todo app with an AI assistant.
@@ -37,17 +52,22 @@ def create_app(container: Container) -> FastAPI:
     settings = container.settings()
     settings.check_auth()
     clock = container.clock()
+    metrics = container.metrics()
     services = deps.Services(
         new_uow=container.uow,
         clock=clock,
         tokens=container.tokens(),
-        chat=ChatTurn(new_uow=container.uow, assistant=container.assistant(), clock=clock),
+        chat=ChatTurn(
+            new_uow=container.uow, assistant=container.assistant(), clock=clock, observer=metrics
+        ),
+        idempotency=Idempotency(new_uow=container.uow, clock=clock),
     )
+    limit = container.rate_limit()
     mcp = McpEndpoint(new_uow=services.new_uow, clock=clock, tokens=services.tokens)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with running(container), mcp.running():
+        async with running(container), mcp.running(), limiting(limit):
             yield
 
     app = FastAPI(
@@ -55,26 +75,37 @@ def create_app(container: Container) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        redirect_slashes=False,  # no redirect, least of all one built from the Host header
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served by routes.docs, with no CDN
+        redoc_url=None,
         middleware=[
             Middleware(RequestContextMiddleware),  # outermost: every response gets an id
-            Middleware(
-                CORSMiddleware,
-                allow_origins=settings.cors_origin_list,
-                allow_methods=["*"],
-                allow_headers=["*"],
-                expose_headers=["ETag", "Location", "Link", "X-Request-ID", "Retry-After"],
+            cors_middleware(
+                settings.cors_origin_list, allow_credentials=settings.cors_allow_credentials
             ),
+            Middleware(ServerErrorMiddleware),  # inside CORS: a browser can read a 500
             Middleware(HeadMiddleware),
+            Middleware(ObserveMiddleware, metrics=metrics, access_log=settings.log_access),
+            # Authentication (then the rate limit) before any other check: 401 comes first.
+            Middleware(AuthMiddleware, authenticator=services.tokens),
+            *rate_limited(limit),
             Middleware(BodyGuardMiddleware),
         ],
     )
     app.state.container = container
     app.state.services = services
+    app.state.operations = Operations(container.database_health(), metrics, settings.admin_secret)
+    metrics.watch_pool(app.state.operations.health.pool_stats)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tasks.router)
     app.include_router(conversations.router)
     app.include_router(chat.router)
+    app.include_router(problem_types.router)
+    app.include_router(operations.router)
+    app.include_router(docs.router)
+    install_exact_schema(app)
     # A plain route, not a mount: `/mcp` itself answers, with no redirect to `/mcp/`.
     app.router.routes.append(Route("/mcp", mcp, include_in_schema=False))
     return app

@@ -15,9 +15,10 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from application.chat import ChatTurn
+from application.idempotency import Idempotency
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from entrypoints.api.auth import authenticate, bearer_scheme
-from entrypoints.tokens import TokenVerifier
+from entrypoints.api.auth import bearer_scheme, caller_id
+from entrypoints.identity import Authenticator
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +27,9 @@ class Services:
 
     new_uow: UnitOfWorkFactory
     clock: Clock
-    tokens: TokenVerifier
+    tokens: Authenticator
     chat: ChatTurn
+    idempotency: Idempotency
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ async def _caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller:
     services: Services = request.app.state.services
-    return Caller(authenticate(credentials, services.tokens, user_id), services)
+    return Caller(await caller_id(request.scope, credentials, services.tokens, user_id), services)
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]

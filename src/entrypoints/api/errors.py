@@ -15,12 +15,15 @@ from starlette.routing import Match
 
 from application.errors import (
     AssistantUnavailableError,
+    IdempotencyInFlightError,
+    IdempotencyKeyReusedError,
     InvalidCursorError,
     StorageUnavailableError,
 )
 from domain.errors import (
     ConversationNotFoundError,
     InvalidFieldsError,
+    RecurrenceConflictError,
     TaskNotFoundError,
     VersionMismatchError,
 )
@@ -38,7 +41,10 @@ STATUS_OF: Final[dict[type[Exception], tuple[int, str]]] = {
     TaskNotFoundError: (404, "not-found"),
     ConversationNotFoundError: (404, "not-found"),
     VersionMismatchError: (412, "version-mismatch"),
+    IdempotencyInFlightError: (409, "idempotency-in-flight"),
+    IdempotencyKeyReusedError: (422, "idempotency-key-reused"),
     InvalidFieldsError: (422, "validation"),
+    RecurrenceConflictError: (409, "recurrence-conflict"),
     InvalidCursorError: (422, "validation"),
     StorageUnavailableError: (503, "database-unavailable"),
     AssistantUnavailableError: (503, "assistant-unavailable"),
@@ -58,6 +64,12 @@ _DETAILS: Final[dict[type[Exception], Callable[[Any], str]]] = {
         "The assistant is unavailable; your message was kept. Retry shortly."
     ),
     InvalidFieldsError: lambda e: f"{e}.",
+    IdempotencyInFlightError: lambda _: (
+        "A request with this Idempotency-Key is still in flight; retry once it has finished."
+    ),
+    IdempotencyKeyReusedError: lambda _: (
+        "Idempotency-Key: already used with another request body; use a new key."
+    ),
 }
 
 
@@ -71,6 +83,8 @@ def _field_errors(error: Exception) -> list[dict[str, Any]] | None:
         return [{"loc": ["body", issue.field], "msg": issue.reason} for issue in error.issues]
     if isinstance(error, InvalidCursorError):
         return [{"loc": ["query", "cursor"], "msg": str(error)}]
+    if isinstance(error, IdempotencyKeyReusedError):
+        return [{"loc": ["header", "Idempotency-Key"], "msg": "already used with another body"}]
     return None
 
 
@@ -128,11 +142,21 @@ async def handle_validation(request: Request, error: Exception) -> Response:
     ]
     return problem_response(
         422,
-        detail=f"{len(errors)} invalid field(s).",
+        detail=described(errors),
         instance=request.url.path,
         kind="validation",
         errors=errors,
     )
+
+
+def described(errors: list[dict[str, Any]]) -> str:
+    """`title: must not be blank; tags: at most 20 tags`: each failing field with its
+    message, because many clients show `detail` alone."""
+    parts = []
+    for error in errors:
+        where = error["loc"][1:] or error["loc"]
+        parts.append(f"{'.'.join(map(str, where))}: {error['msg']}")
+    return "; ".join(parts) + "."
 
 
 async def handle_http(request: Request, error: Exception) -> Response:

@@ -11,6 +11,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.api.problems import GENERIC_500, problem_response
+from entrypoints.logs import request_id as current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class RequestContextMiddleware:
         offered = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
         request_id = offered if _SANE_REQUEST_ID.match(offered) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        context = current_request_id.set(request_id)  # every log line of this request
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -56,6 +58,8 @@ class RequestContextMiddleware:
                 headers={REQUEST_ID_HEADER: request_id},
             )
             await response(scope, receive, send)
+        finally:
+            current_request_id.reset(context)
 
 
 class HeadMiddleware:
@@ -149,3 +153,33 @@ async def _refuse(status: int, detail: str, scope: Scope, receive: Receive, send
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
+
+
+class ServerErrorMiddleware:
+    """Just inside CORS: turns an unhandled exception into the generic 500, so the 500 passes
+    back through the CORS layer (a browser can read it) and gets its request id on the way
+    out. RequestContextMiddleware's own 500 stays as the last resort."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            if started:
+                raise
+            request_id = scope.get("state", {}).get("request_id")
+            log.exception("unhandled error (request %s)", request_id)
+            response = problem_response(500, detail=GENERIC_500, instance=scope["path"])
+            await response(scope, receive, send)

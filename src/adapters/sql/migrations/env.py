@@ -21,6 +21,8 @@ from adapters.sql.tables import metadata
 
 # The service's 30 s statement timeout would cut a long index build short.
 STATEMENT_TIMEOUT_S: Final = 15 * 60
+# pg_advisory_xact_lock key shared by every migration run of this service ("todo" in ASCII).
+MIGRATION_LOCK_ID: Final = 0x746F646F
 
 config = context.config
 target_metadata = metadata
@@ -57,6 +59,12 @@ def do_run_migrations(connection: Connection) -> None:
         **context_options(connection.dialect.name),
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Replicas that start together (DB_AUTO_CREATE) or two `todo db upgrade` runs
+            # take turns: the lock lasts until this transaction ends, and the second reads
+            # the revision only once it holds the lock, so it finds nothing left to do. A
+            # transaction-level lock, so it holds behind PgBouncer in transaction mode too.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         context.run_migrations()
 
 

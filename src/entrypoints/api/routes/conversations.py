@@ -6,6 +6,7 @@ from typing import Annotated, Final
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BeforeValidator
 
 from application.conversations import (
     delete_conversation,
@@ -16,10 +17,13 @@ from application.conversations import (
     rename_conversation,
     start_conversation,
 )
+from application.ports import UnitOfWork
 from domain.conversations import NewMessage
+from entrypoints.api import idempotency
 from entrypoints.api.deps import CallerDep
+from entrypoints.api.openapi import REPLAYED, response_headers
 from entrypoints.api.problems import problem_responses
-from entrypoints.api.responses import JsonResponse, json_response
+from entrypoints.api.responses import json_response
 from entrypoints.api.schemas.conversations import (
     ConversationCreate,
     ConversationOut,
@@ -30,12 +34,19 @@ from entrypoints.api.schemas.conversations import (
     conversation_json,
     message_json,
 )
+from entrypoints.api.schemas.strict import whole_only
 
 router = APIRouter(prefix="/api/{user_id}/conversations", tags=["conversations"])
 
-_AUTH: Final = (401, 403, 503)
+_AUTH: Final = (401, 403, 429, 503)
 _WRITE: Final = (*_AUTH, 400, 413, 415, 422)
-ConversationIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The conversation's id.")]
+_PAGED: Final = response_headers(optional=("Link",))
+# Path first: FastAPI then documents the bounds as minimum and maximum.
+ConversationIdPath = Annotated[
+    int,
+    Path(ge=1, le=2**31 - 1, description="The conversation's id."),
+    BeforeValidator(whole_only),
+]
 
 
 def _path(owner: str, *rest: object) -> str:
@@ -56,15 +67,23 @@ def _paged(items: list[object], next_cursor: str | None, request: Request, path:
     response_model=ConversationOut,
     summary="Start a conversation",
     response_description="The conversation; `Location` points at it.",
-    responses=problem_responses(*_WRITE),
+    responses={
+        **problem_responses(*_WRITE, 409),
+        201: response_headers("Location", optional=REPLAYED),
+    },
+    openapi_extra=idempotency.OPENAPI,
 )
-async def create(caller: CallerDep, body: ConversationCreate | None = None) -> JsonResponse:
-    async with caller.unit() as uow:
-        started = await start_conversation(
-            uow, user_id=caller.user_id, title=None if body is None else body.title, at=caller.now()
-        )
-    location = _path(caller.user_id, started.id)
-    return json_response(conversation_json(started), status=201, headers={"Location": location})
+async def create(
+    caller: CallerDep, request: Request, body: ConversationCreate | None = None
+) -> Response:
+    async def write(uow: UnitOfWork) -> Response:
+        title = None if body is None else body.title
+        now = caller.now()
+        started = await start_conversation(uow, user_id=caller.user_id, title=title, at=now)
+        location = _path(caller.user_id, started.id)
+        return json_response(conversation_json(started), status=201, headers={"Location": location})
+
+    return await idempotency.respond_once(caller, request, body, write)
 
 
 @router.get(
@@ -72,7 +91,7 @@ async def create(caller: CallerDep, body: ConversationCreate | None = None) -> J
     response_model=list[ConversationOut],
     summary="List conversations, most recently updated first",
     response_description='A bare array; `Link: <...>; rel="next"` when more follow.',
-    responses=problem_responses(*_AUTH, 422),
+    responses={**problem_responses(*_AUTH, 422), 200: _PAGED},
 )
 async def list_(
     params: Annotated[PageParams, Query()], caller: CallerDep, request: Request
@@ -136,7 +155,7 @@ async def delete(conversation_id: ConversationIdPath, caller: CallerDep) -> Resp
     response_model=list[MessageOut],
     summary="List a conversation's messages, oldest first",
     response_description='A bare array; `Link: <...>; rel="next"` when more follow.',
-    responses=problem_responses(*_AUTH, 404, 422),
+    responses={**problem_responses(*_AUTH, 404, 422), 200: _PAGED},
 )
 async def messages(
     conversation_id: ConversationIdPath,
@@ -163,15 +182,21 @@ async def messages(
     status_code=201,
     response_model=MessageOut,
     summary="Add a message (the conversation's `updated_at` moves with it)",
-    responses=problem_responses(*_WRITE, 404),
+    responses={
+        **problem_responses(*_WRITE, 404, 409),
+        201: response_headers("Location", optional=REPLAYED),
+    },
+    openapi_extra=idempotency.OPENAPI,
 )
 async def add_message(
     conversation_id: ConversationIdPath,
     body: MessageCreate,
     caller: CallerDep,
+    request: Request,
 ) -> Response:
     message = NewMessage(body.role, body.content)
-    async with caller.unit() as uow:
+
+    async def write(uow: UnitOfWork) -> Response:
         stored = await post_message(
             uow,
             user_id=caller.user_id,
@@ -179,5 +204,7 @@ async def add_message(
             message=message,
             at=caller.now(),
         )
-    location = _path(caller.user_id, conversation_id, "messages")
-    return json_response(message_json(stored), status=201, headers={"Location": location})
+        location = _path(caller.user_id, conversation_id, "messages")
+        return json_response(message_json(stored), status=201, headers={"Location": location})
+
+    return await idempotency.respond_once(caller, request, body, write)

@@ -7,8 +7,10 @@ from typing import Annotated, Final
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from pydantic import BeforeValidator
 
 from application.listing import TaskFilter, TaskSort
+from application.ports import UnitOfWork
 from application.tasks import (
     Completion,
     create_task,
@@ -19,10 +21,13 @@ from application.tasks import (
     update_task,
 )
 from domain.tasks import ID_MAX, Task, TaskPatch
+from entrypoints.api import idempotency
 from entrypoints.api.deps import Caller, CallerDep
+from entrypoints.api.openapi import REPLAYED, response_headers
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.responses import JsonResponse, json_response, task_json
 from entrypoints.api.schemas.listing import TaskListParams
+from entrypoints.api.schemas.strict import whole_only
 from entrypoints.api.schemas.tasks import (
     CompletionRequest,
     TaskCreate,
@@ -33,7 +38,7 @@ from entrypoints.api.schemas.tasks import (
 
 router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
 
-_AUTH: Final = (401, 403, 503)
+_AUTH: Final = (401, 403, 429, 503)
 _WRITE: Final = (*_AUTH, 400, 413, 415, 422)
 _ONE: Final = (*_WRITE, 404, 412)
 
@@ -46,7 +51,12 @@ IfMatch = Annotated[
 ]
 
 
-TaskIdPath = Annotated[int, Path(ge=1, le=ID_MAX, description="The task's id.")]
+# Path first: FastAPI then documents the bounds as minimum and maximum.
+TaskIdPath = Annotated[
+    int, Path(ge=1, le=ID_MAX, description="The task's id."), BeforeValidator(whole_only)
+]
+_ONE_TASK: Final = response_headers("ETag")
+_CHANGED_TASK: Final = response_headers("ETag", optional=("Link",))
 _ETAG: Final = re.compile(r'"([0-9]{1,10})"')
 
 
@@ -100,14 +110,21 @@ async def _update(
     response_model=TaskOut,
     summary="Create a task",
     response_description="The task; `Location` and `ETag` headers point at it.",
-    responses=problem_responses(*_WRITE),
+    responses={
+        **problem_responses(*_WRITE, 409),
+        201: response_headers("Location", "ETag", optional=REPLAYED),
+    },
+    openapi_extra=idempotency.OPENAPI,
 )
-async def create(body: TaskCreate, caller: CallerDep) -> Response:
-    async with caller.unit() as uow:
+async def create(body: TaskCreate, caller: CallerDep, request: Request) -> Response:
+    async def write(uow: UnitOfWork) -> Response:
         task = await create_task(
             uow, user_id=caller.user_id, fields=body.to_fields(), at=caller.now()
         )
-    return _one(task, status=201, headers={"Location": _task_path(caller.user_id, task.id)})
+        location = _task_path(caller.user_id, task.id)
+        return _one(task, status=201, headers={"Location": location})
+
+    return await idempotency.respond_once(caller, request, body, write)
 
 
 @router.get(
@@ -115,13 +132,13 @@ async def create(body: TaskCreate, caller: CallerDep) -> Response:
     response_model=list[TaskOut],
     summary="List tasks: filtered, sorted, keyset-paginated",
     response_description='A bare array; `Link: <...>; rel="next"` when more rows follow.',
-    responses=problem_responses(*_AUTH, 422),
+    responses={**problem_responses(*_AUTH, 422), 200: response_headers(optional=("Link",))},
 )
 async def list_(
     params: Annotated[TaskListParams, Query()], caller: CallerDep, request: Request
 ) -> Response:
     task_filter = TaskFilter(
-        status=params.status,
+        status=params.status_filter,
         priority=params.priority,
         tags=tuple(params.tag),
         text=params.q or None,
@@ -149,7 +166,7 @@ async def list_(
     "/{task_id}",
     response_model=TaskOut,
     summary="Get a task",
-    responses=problem_responses(*_AUTH, 404, 422),
+    responses={**problem_responses(*_AUTH, 404, 422), 200: _ONE_TASK},
 )
 async def get(task_id: TaskIdPath, caller: CallerDep) -> Response:
     async with caller.unit() as uow:
@@ -161,7 +178,7 @@ async def get(task_id: TaskIdPath, caller: CallerDep) -> Response:
     "/{task_id}",
     response_model=TaskOut,
     summary="Replace a task's client-owned fields",
-    responses=problem_responses(*_ONE),
+    responses={**problem_responses(*_ONE), 200: _CHANGED_TASK},
 )
 async def replace(
     task_id: TaskIdPath,
@@ -176,7 +193,10 @@ async def replace(
     "/{task_id}",
     response_model=TaskOut,
     summary="Change some fields of a task",
-    responses=problem_responses(*_ONE),
+    description="A change that would leave the stored task's recurrence inconsistent (a "
+    "pattern for a task that does not recur, `recurring: true` for one without a pattern) "
+    "is a 409 conflict.",
+    responses={**problem_responses(*_ONE, 409), 200: _CHANGED_TASK},
 )
 async def patch(
     task_id: TaskIdPath,
@@ -193,7 +213,7 @@ async def patch(
     summary="Complete, reopen or (empty body) toggle a task",
     response_description="The task; a recurring one that got completed also has `Link: "
     '</api/{user_id}/tasks/{id}>; rel="next-occurrence"`.',
-    responses=problem_responses(*_ONE),
+    responses={**problem_responses(*_ONE), 200: _CHANGED_TASK},
 )
 async def complete(
     task_id: TaskIdPath,

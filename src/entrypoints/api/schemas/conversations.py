@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from application.errors import InvalidCursorError
 from application.listing import LIMIT_DEFAULT, LIMIT_MAX, read_cursor
@@ -14,9 +21,33 @@ from domain.conversations import (
     TITLE_MAX,
     Conversation,
     Message,
+    NewMessage,
     Role,
     ToolCall,
 )
+from domain.errors import InvalidFieldsError
+from entrypoints.api.schemas.strict import (
+    NO_NUL,
+    NOT_BLANK,
+    WholeNumber,
+    documented,
+    json_integer,
+)
+
+Title = Annotated[str, StringConstraints(max_length=TITLE_MAX), documented(NO_NUL)]
+# Constraints before the validator: the schema then shows them as minimum and maximum.
+ConversationRef = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(json_integer)]
+Content = Annotated[str, StringConstraints(max_length=CONTENT_MAX), documented(NOT_BLANK)]
+
+
+def _content_rule(value: str) -> str:
+    """The domain's rule for message text (not blank, no NUL), as the ValueError pydantic
+    reports with the other fields."""
+    try:
+        NewMessage(Role.USER, value)
+    except InvalidFieldsError as error:
+        raise ValueError(error.issues[0].reason) from None
+    return value
 
 
 class ConversationCreate(BaseModel):
@@ -24,7 +55,7 @@ class ConversationCreate(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    title: str | None = Field(None, max_length=TITLE_MAX)
+    title: Title | None = Field(None, description="Trimmed, at most 200 characters.")
 
 
 class ConversationPatch(BaseModel):
@@ -32,7 +63,7 @@ class ConversationPatch(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    title: str | None = Field(..., max_length=TITLE_MAX)
+    title: Title | None = Field(..., description="Trimmed, at most 200 characters.")
 
 
 class ConversationOut(BaseModel):
@@ -55,7 +86,9 @@ class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     role: Role = Role.USER
-    content: str = Field(..., min_length=1, max_length=CONTENT_MAX)
+    content: Content = Field(..., description="1..32000 characters, not blank.")
+
+    _content = field_validator("content")(_content_rule)
 
 
 class MessageOut(BaseModel):
@@ -72,8 +105,10 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    conversation_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    message: str = Field(..., min_length=1, max_length=CONTENT_MAX)
+    conversation_id: ConversationRef | None = None
+    message: Content = Field(..., description="1..32000 characters, not blank.")
+
+    _message = field_validator("message")(_content_rule)
 
 
 class ChatResponse(BaseModel):
@@ -87,7 +122,7 @@ class PageParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    limit: WholeNumber = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
     cursor: str | None = Field(
         None, description="Opaque; take it from the `Link` header. Bound to user and list."
     )

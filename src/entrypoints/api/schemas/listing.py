@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from application.errors import InvalidCursorError
 from application.listing import LIMIT_DEFAULT, LIMIT_MAX, StatusFilter, read_cursor
 from domain.errors import InvalidTaskError
-from domain.tasks import Priority, check_text, normalize_tag, to_utc
+from domain.tasks import TAG_MAX, Priority, check_text, normalize_tag, to_utc
+from entrypoints.api.schemas.strict import NO_NUL, NOT_BLANK, IsoDateTime, WholeNumber, documented
+
+TAG_FILTERS_MAX: Final = 20  # each is one more condition; ~1000 overflowed SQLite's parser
+TagFilter = Annotated[str, StringConstraints(max_length=TAG_MAX), documented(NOT_BLANK)]
+StatusParam = Literal["all", "pending", "completed", "incomplete"]
 
 SortParam = Literal[
     "created_at",
@@ -31,23 +36,41 @@ class TaskListParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    status: StatusFilter = StatusFilter.ALL
-    priority: Priority | None = None
-    tag: list[str] = Field(
-        default_factory=list, description="Repeatable; a task must carry every tag given."
+    status: StatusParam = Field(
+        "all", description="`incomplete` (which some front ends send) means `pending`."
     )
-    q: str | None = Field(None, description="Case-insensitive substring of title or description.")
-    due_after: datetime | None = Field(None, description="Inclusive: due_after <= due_date.")
-    due_before: datetime | None = Field(None, description="Exclusive: due_date < due_before.")
+    priority: Priority | None = None
+    tag: list[TagFilter] = Field(
+        default_factory=list,
+        json_schema_extra={"maxItems": TAG_FILTERS_MAX},
+        description=f"Repeatable up to {TAG_FILTERS_MAX} times; a task must carry every tag "
+        "given. Trimmed and lower-cased like stored tags.",
+    )
+    q: Annotated[str, documented(NO_NUL)] | None = Field(
+        None, description="Case-insensitive substring of title or description."
+    )
+    due_after: IsoDateTime | None = Field(None, description="Inclusive: due_after <= due_date.")
+    due_before: IsoDateTime | None = Field(None, description="Exclusive: due_date < due_before.")
     sort: SortParam = Field(
         "-created_at",
         description="`-` for descending; ties break on id in the same direction; tasks "
         "without a due date come last in either direction. `title` sorts case-insensitively.",
     )
-    limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    limit: WholeNumber = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
     cursor: str | None = Field(
         None, description="Opaque; take it from the `Link` header. Bound to user and query."
     )
+
+    @property
+    def status_filter(self) -> StatusFilter:
+        return StatusFilter.PENDING if self.status == "incomplete" else StatusFilter(self.status)
+
+    @field_validator("tag", mode="before")
+    @classmethod
+    def _few_tags(cls, values: object) -> object:
+        if isinstance(values, list) and len(values) > TAG_FILTERS_MAX:
+            raise ValueError(f"at most {TAG_FILTERS_MAX} tag filters")
+        return values
 
     @field_validator("tag")
     @classmethod

@@ -1,16 +1,28 @@
 """Task request and response bodies. Field rules are the domain's, reused here so a 422 can
-list every failing field at once."""
+list every failing field at once. Types are strict (see `strict`); the schema states every
+rule a request must meet, so a client generated from it sends nothing the service refuses."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic.config import JsonDict
 
 from domain.errors import InvalidTaskError
 from domain.tasks import (
+    DESCRIPTION_MAX,
+    TITLE_MAX,
     UNSET,
     Priority,
     Recurrence,
@@ -23,8 +35,28 @@ from domain.tasks import (
     normalize_title,
     to_utc,
 )
+from entrypoints.api.schemas.strict import NO_NUL, NOT_BLANK, Flag, IsoDateTime, documented
+from entrypoints.api.schemas.tag_list import TagList
 
 _NOT_NULL = ("title", "priority", "tags", "recurring", "completed")
+
+Title = Annotated[str, StringConstraints(max_length=TITLE_MAX), documented(NOT_BLANK)]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX), documented(NO_NUL)]
+DueDate = Annotated[IsoDateTime, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+_TITLE_DOC: Final = "Trimmed; 1..200 characters, not blank."
+_DESCRIPTION_DOC: Final = "At most 1000 characters."
+_DUE_DOC: Final = "ISO 8601 string; without an offset it is taken as UTC. Returned in UTC."
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _absent(description: str | None = None) -> Any:
+    """The default of a field that refuses null: left out means "unchanged" (the handler
+    reads only the fields sent); the schema declares neither null nor a default for it."""
+    return Field(None, description=description, json_schema_extra=_no_default)
 
 
 def _domain_rule(rule: Callable[[Any], Any], value: Any) -> Any:
@@ -77,23 +109,37 @@ class _TaskBody(BaseModel):
     @field_validator("due_date", check_fields=False)
     @classmethod
     def _due_date(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else to_utc(value)
+        return None if value is None else _domain_rule(to_utc, value)
+
+
+_PATTERNS: Final[JsonDict] = {"type": "string", "enum": [pattern.value for pattern in Recurrence]}
+_RECURS: Final[JsonDict] = {"properties": {"recurring": {"const": True}}, "required": ["recurring"]}
+# The recurrence rule, told in the schema: `recurring: true` needs a pattern, and a pattern
+# belongs only to a recurring task.
+_RECURRENCE_RULE: Final[JsonDict] = {
+    "if": _RECURS,
+    "then": {"properties": {"recurring_pattern": _PATTERNS}, "required": ["recurring_pattern"]},
+    "else": {"properties": {"recurring_pattern": {"type": "null"}}},
+}
+# In a PATCH the rule binds the body only when it sends both; otherwise the stored task
+# decides (409 on a conflict).
+_PATCH_RECURRENCE_RULE: Final[JsonDict] = {
+    "if": {"required": ["recurring", "recurring_pattern"]},
+    "then": _RECURRENCE_RULE,
+}
 
 
 class TaskCreate(_TaskBody):
     """A new task (POST); it starts pending."""
 
-    title: str = Field(description="Trimmed, 1..200 characters.", examples=["Buy milk"])
-    description: str | None = Field(None, description="At most 1000 characters.")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_RECURRENCE_RULE)
+
+    title: Title = Field(description=_TITLE_DOC, examples=["Buy milk"])
+    description: Description | None = Field(None, description=_DESCRIPTION_DOC)
     priority: Priority = Priority.MEDIUM
-    tags: list[str] = Field(
-        default_factory=list,
-        description="At most 20; each trimmed, lower-cased, 1..50 characters; duplicates dropped.",
-    )
-    due_date: datetime | None = Field(
-        None, description="ISO 8601; without an offset it is taken as UTC."
-    )
-    recurring: bool = False
+    tags: TagList = Field(default_factory=list)
+    due_date: DueDate | None = Field(None, description=_DUE_DOC)
+    recurring: Flag = False
     recurring_pattern: Recurrence | None = Field(
         None,
         validate_default=True,
@@ -108,26 +154,30 @@ class TaskReplace(TaskCreate):
     """The full replacement of a task's client-owned fields (PUT): a field left out takes its
     default, except `completed`, which stays as it is when left out."""
 
-    completed: bool | None = Field(
-        None, description="Completes or reopens the task, as `/complete` does."
+    completed: Flag = _absent(
+        "Completes or reopens the task, as `/complete` does; left out, it stays as it is."
     )
 
     def to_patch(self) -> TaskPatch:
-        return TaskPatch.replacing(self.to_fields(), completed=self.completed)
+        sent = "completed" in self.model_fields_set
+        return TaskPatch.replacing(self.to_fields(), completed=self.completed if sent else None)
 
 
 class TaskUpdate(_TaskBody):
-    """A partial update (PATCH): only the fields sent change. `recurring: false` also clears
-    the pattern; `completed` has the same effect as `/complete`."""
+    """A partial update (PATCH): only the fields sent change. `null` clears `description`,
+    `due_date` and `recurring_pattern`; the other fields refuse it. `recurring: false` also
+    clears the pattern; `completed` has the same effect as `/complete`."""
 
-    title: str | None = None
-    description: str | None = None
-    priority: Priority | None = None
-    tags: list[str] | None = None
-    due_date: datetime | None = None
-    recurring: bool | None = None
-    recurring_pattern: Recurrence | None = None
-    completed: bool | None = None
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_PATCH_RECURRENCE_RULE)
+
+    title: Title = _absent(_TITLE_DOC)
+    description: Description | None = Field(None, description=f"{_DESCRIPTION_DOC} null clears.")
+    priority: Priority = _absent()
+    tags: TagList = _absent()
+    due_date: DueDate | None = Field(None, description=f"{_DUE_DOC} null clears.")
+    recurring: Flag = _absent()
+    recurring_pattern: Recurrence | None = Field(None, description="null clears.")
+    completed: Flag = _absent()
 
     def to_patch(self) -> TaskPatch:
         sent = {name: getattr(self, name) for name in self.model_fields_set}
@@ -137,11 +187,11 @@ class TaskUpdate(_TaskBody):
 
 
 class CompletionRequest(BaseModel):
-    """Body of `/complete`; an empty body (or no `completed`) toggles."""
+    """Body of `/complete`; an empty body, no `completed` or `null` toggles."""
 
     model_config = ConfigDict(extra="ignore")
 
-    completed: bool | None = None
+    completed: Flag | None = None
 
 
 class TaskOut(BaseModel):
