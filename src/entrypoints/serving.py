@@ -39,10 +39,13 @@ async def _prepare(settings: Settings) -> None:
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's own access line stays off: `LOG_ACCESS` (`--access-log`) makes the app log
-    one with the route template and request id instead."""
+    one with the route template and request id instead. The lifespan is required ("on"):
+    with uvicorn's "auto", a start-up that raises is logged as "unsupported" and the app
+    serves without its engine."""
     return {
         "host": settings.host,
         "port": settings.port,
+        "lifespan": "on",
         "access_log": False,
         "log_config": logging_config(settings),
         "log_level": settings.log_level.lower(),

@@ -36,7 +36,10 @@ from entrypoints.api.routes import (
 from entrypoints.container import Container
 from entrypoints.lifecycle import running
 from entrypoints.mcp import McpEndpoint
+from entrypoints.metrics import Metrics
 from entrypoints.operations import Operations
+from entrypoints.rate_limit import UserRateLimit
+from entrypoints.settings import Settings
 
 DESCRIPTION = """
 Tasks (and, next, conversations and chat) for a todo app with an AI assistant.
@@ -51,19 +54,10 @@ def create_app(container: Container) -> FastAPI:
     """An app serving `container`'s adapters; the container lives on `app.state`."""
     settings = container.settings()
     settings.check_auth()
-    clock = container.clock()
+    services = _services(container)
     metrics = container.metrics()
-    services = deps.Services(
-        new_uow=container.uow,
-        clock=clock,
-        tokens=container.tokens(),
-        chat=ChatTurn(
-            new_uow=container.uow, assistant=container.assistant(), clock=clock, observer=metrics
-        ),
-        idempotency=Idempotency(new_uow=container.uow, clock=clock),
-    )
     limit = container.rate_limit()
-    mcp = McpEndpoint(new_uow=services.new_uow, clock=clock, tokens=services.tokens)
+    mcp = McpEndpoint(new_uow=services.new_uow, clock=services.clock, tokens=services.tokens)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -79,33 +73,54 @@ def create_app(container: Container) -> FastAPI:
         generate_unique_id_function=operation_id,
         docs_url=None,  # served by routes.docs, with no CDN
         redoc_url=None,
-        middleware=[
-            Middleware(RequestContextMiddleware),  # outermost: every response gets an id
-            cors_middleware(
-                settings.cors_origin_list, allow_credentials=settings.cors_allow_credentials
-            ),
-            Middleware(ServerErrorMiddleware),  # inside CORS: a browser can read a 500
-            Middleware(HeadMiddleware),
-            Middleware(ObserveMiddleware, metrics=metrics, access_log=settings.log_access),
-            # Authentication (then the rate limit) before any other check: 401 comes first.
-            Middleware(AuthMiddleware, authenticator=services.tokens),
-            *rate_limited(limit),
-            Middleware(BodyGuardMiddleware),
-        ],
+        middleware=_middleware(settings, services, metrics, limit),
     )
     app.state.container = container
     app.state.services = services
     app.state.operations = Operations(container.database_health(), metrics, settings.admin_secret)
     metrics.watch_pool(app.state.operations.health.pool_stats)
     install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(tasks.router)
-    app.include_router(conversations.router)
-    app.include_router(chat.router)
-    app.include_router(problem_types.router)
-    app.include_router(operations.router)
-    app.include_router(docs.router)
+    # The task routes first: a request is matched against the routes in order.
+    for router in (tasks, conversations, chat, health, problem_types, operations, docs):
+        app.include_router(router.router)
     install_exact_schema(app)
     # A plain route, not a mount: `/mcp` itself answers, with no redirect to `/mcp/`.
     app.router.routes.append(Route("/mcp", mcp, include_in_schema=False))
     return app
+
+
+def _services(container: Container) -> deps.Services:
+    """What request handlers use, resolved from the container once."""
+    clock = container.clock()
+    chat_turn = ChatTurn(
+        new_uow=container.uow,
+        assistant=container.assistant(),
+        clock=clock,
+        observer=container.metrics(),
+    )
+    return deps.Services(
+        new_uow=container.uow,
+        clock=clock,
+        tokens=container.tokens(),
+        chat=chat_turn,
+        idempotency=Idempotency(new_uow=container.uow, clock=clock),
+    )
+
+
+def _middleware(
+    settings: Settings, services: deps.Services, metrics: Metrics, limit: UserRateLimit | None
+) -> list[Middleware]:
+    """Outermost first."""
+    return [
+        Middleware(RequestContextMiddleware),  # every response gets an id
+        cors_middleware(
+            settings.cors_origin_list, allow_credentials=settings.cors_allow_credentials
+        ),
+        Middleware(ServerErrorMiddleware),  # inside CORS: a browser can read a 500
+        Middleware(HeadMiddleware),
+        Middleware(ObserveMiddleware, metrics=metrics, access_log=settings.log_access),
+        # Authentication (then the rate limit) before any other check: 401 comes first.
+        Middleware(AuthMiddleware, authenticator=services.tokens),
+        *rate_limited(limit),
+        Middleware(BodyGuardMiddleware),
+    ]
