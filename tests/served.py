@@ -26,9 +26,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(cwd: Path, **settings: str) -> Iterator[str]:
-    """`todo serve` with APP_ENV=test, the test secret, PERSISTENCE=memory and `settings`
-    (environment names, upper-cased); yields its base URL once `/health` answers."""
+def serving(cwd: Path, *options: str, **settings: str) -> Iterator[str]:
+    """`todo serve [options]` with APP_ENV=test, the test secret, PERSISTENCE=memory and
+    `settings` (environment names, upper-cased); yields its base URL once `/health` answers."""
     port = free_port()
     env = {
         **os.environ,
@@ -38,7 +38,7 @@ def serving(cwd: Path, **settings: str) -> Iterator[str]:
         "PORT": str(port),
         **{name.upper(): value for name, value in settings.items()},
     }
-    command = [sys.executable, "-m", "entrypoints.cli", "serve"]
+    command = [sys.executable, "-m", "entrypoints.cli", "serve", *options]
     log = (cwd / "serve.log").open("w")
     process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
         command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT

@@ -4,9 +4,6 @@ local fake provider, and a real HTTP client reading Server-Sent Events as they a
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,8 +21,8 @@ from tests.assistant.fake_openai import (
     serve_fake,
     tool_call_reply,
 )
-from tests.cli.test_serve import free_port
 from tests.factories import new_user_id
+from tests.served import serving
 
 SECRET = "stream-test-secret-long-enough-for-hs256-0123456789"
 ADD_MILK = tool_call_reply("add_task", '{"title": ', '"Buy milk"}')
@@ -46,40 +43,18 @@ def server(fake: FakeOpenAi, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """`todo serve` with ASSISTANT=openai pointed at the fake provider (one per module; each
     test is its own user)."""
     tmp_path = tmp_path_factory.mktemp("stream")
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "AUTH_JWT_SECRET": SECRET,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'stream.db'}",
-        "PORT": str(port),
-        "ASSISTANT": "openai",
-        "LLM_BASE_URL": fake.base_url,
-        "LLM_MODEL": "fake-model",
-        "LLM_API_KEY": "test-key",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.cli", "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with serving(
+        tmp_path,
+        auth_jwt_secret=SECRET,
+        persistence="sql",
+        database_url=f"sqlite:///{tmp_path / 'stream.db'}",
+        assistant="openai",
+        llm_base_url=fake.base_url,
+        llm_model="fake-model",
+        llm_api_key="test-key",
+    ) as base:
         yield base
-    finally:
-        fake.release()
-        process.terminate()
-        process.wait(timeout=20)
+    fake.release()
 
 
 @pytest.fixture

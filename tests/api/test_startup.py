@@ -16,7 +16,6 @@ import pytest
 
 from adapters.sql.schema import SchemaBehindError, head_revision
 from tests.api.conftest import running_api, settings_for
-from tests.cli.test_serve import free_port
 from tests.databases import (
     asyncpg_url,
     create_postgres_database,
@@ -26,6 +25,7 @@ from tests.databases import (
     postgres_user,
 )
 from tests.faults import FaultProxy
+from tests.served import free_port
 
 pytestmark = pytest.mark.postgres
 

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,48 +10,16 @@ import httpx
 import pytest
 
 from entrypoints.tokens import mint_token
-
-SECRET = "serve-test-secret-long-enough-for-hs256-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.served import SECRET, serving
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """`todo serve --workers 2` on a SQLite file, until the test ends."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "AUTH_JWT_SECRET": SECRET,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
-        "PORT": str(port),
-    }
-    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--workers", "2"]
-    process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
-        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with serving(
+        tmp_path, "--workers", "2", persistence="sql", database_url=f"sqlite:///{tmp_path / 's.db'}"
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        assert process.stdout is not None
-        process.stdout.close()
 
 
 def test_serve_with_two_workers_serves_the_api(server: str) -> None:

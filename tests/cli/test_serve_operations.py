@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from entrypoints.tokens import mint_token
-from tests.cli.test_serve import free_port
+from tests.served import free_port
 
 SECRET = "serve-ops-secret-long-enough-for-hs256-0123456789"
 REQUESTS = 24

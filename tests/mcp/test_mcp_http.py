@@ -4,10 +4,6 @@ SQLite and PostgreSQL, and once through `todo serve` with two workers."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -25,7 +21,6 @@ from adapters.sql import migrate
 from application.tools import TOOLS
 from entrypoints.tokens import mint_token
 from tests.api.conftest import SECRET, Api, running_api, settings_for
-from tests.cli.test_serve import free_port
 from tests.databases import (
     PgBouncer,
     asyncpg_url,
@@ -34,6 +29,7 @@ from tests.databases import (
 )
 from tests.factories import new_user_id
 from tests.mcp.conftest import error_of, result_of
+from tests.served import serving
 
 BASE = "http://testserver"
 
@@ -201,32 +197,11 @@ async def test_a_client_on_the_newest_protocol_is_scoped_to_its_token_too(api: A
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """`todo serve --workers 2` on a SQLite file, until the test ends."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "AUTH_JWT_SECRET": SECRET,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
-        "PORT": str(port),
-    }
-    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--workers", "2"]
-    process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
-        command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    database = f"sqlite:///{tmp_path / 'served.db'}"
+    with serving(
+        tmp_path, "--workers", "2", persistence="sql", database_url=database, auth_jwt_secret=SECRET
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 async def test_todo_serve_answers_mcp_from_any_worker(served: str) -> None:
