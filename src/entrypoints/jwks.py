@@ -25,10 +25,9 @@ import jwt
 
 from entrypoints.tokens import (
     CACHE_SIZE,
-    LEEWAY_SECONDS,
-    REQUIRED_CLAIMS,
     InvalidTokenError,
     VerifiedCache,
+    decode_claims,
     subject_of,
 )
 
@@ -178,15 +177,4 @@ class JwksVerifier:
         return subject
 
     def _claims(self, token: str, key: jwt.PyJWK, algorithm: str) -> dict[str, Any]:
-        try:
-            return jwt.decode(
-                token,
-                key,
-                algorithms=[algorithm],
-                issuer=self._issuer,
-                audience=self._audience,
-                leeway=LEEWAY_SECONDS,
-                options={"require": REQUIRED_CLAIMS, "verify_aud": self._audience is not None},
-            )
-        except jwt.PyJWTError as error:
-            raise InvalidTokenError(type(error).__name__) from None
+        return decode_claims(token, key, algorithm, self._issuer, self._audience)

@@ -85,19 +85,29 @@ class TokenVerifier:
         return subject
 
     def _verify(self, token: str) -> tuple[str, float | None]:
-        try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[ALGORITHM],
-                issuer=self._issuer,
-                audience=self._audience,
-                leeway=LEEWAY_SECONDS,
-                options={"require": REQUIRED_CLAIMS, "verify_aud": self._audience is not None},
-            )
-        except jwt.PyJWTError as error:
-            raise InvalidTokenError(type(error).__name__) from None
+        claims = decode_claims(token, self._secret, ALGORITHM, self._issuer, self._audience)
         return subject_of(claims)
+
+
+def decode_claims(
+    token: str, key: Any, algorithm: str, issuer: str | None, audience: str | None
+) -> dict[str, Any]:
+    """The token's claims once its signature (by `key`, with `algorithm` only), time claims
+    (with leeway), required claims and, when configured, issuer and audience check out.
+    Raises InvalidTokenError. The one place both verifiers (shared secret, JWKS) decode."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            issuer=issuer,
+            audience=audience,
+            leeway=LEEWAY_SECONDS,
+            options={"require": REQUIRED_CLAIMS, "verify_aud": audience is not None},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidTokenError(type(error).__name__) from None
+    return claims
 
 
 def mint_token(

@@ -33,7 +33,8 @@ async def tasks(api: Api) -> dict[str, dict[str, Any]]:
     return {task["title"]: task for task in listed}
 
 
-async def dozen_turns(settings: Settings) -> None:
+async def dozen_turns(settings: Settings) -> list[str]:
+    """Twelve turns across a restart; the roles of the messages stored."""
     chat, user_id = await first_eight_turns(settings)
     async with running_api(settings, user_id) as api:  # a restart: the history is in the DB
         mom = (await tasks(api))["Call mom"]
@@ -48,9 +49,7 @@ async def dozen_turns(settings: Settings) -> None:
         assert set(await tasks(api)) == {"Buy milk", "Pay rent"}
         path = f"{api.conversations}/{chat}/messages?limit=200"
         messages = (await api.client.get(path, headers=api.auth())).json()
-    users = [m["content"] for m in messages if m["role"] == "user"]
-    assert len(users) == 12
-    assert [m["role"] for m in messages].count("assistant") == 12
+    return [m["role"] for m in messages]
 
 
 async def first_eight_turns(settings: Settings) -> tuple[int, str]:
@@ -82,12 +81,15 @@ async def first_eight_turns(settings: Settings) -> tuple[int, str]:
 
 
 async def test_a_dozen_turns_on_the_sqlite_file(tmp_path: Path) -> None:
-    await dozen_turns(settings_for(persistence="sql", database_url=f"sqlite:///{tmp_path}/c.db"))
+    url = f"sqlite:///{tmp_path}/c.db"
+    roles = await dozen_turns(settings_for(persistence="sql", database_url=url))
+    assert (roles.count("user"), roles.count("assistant")) == (12, 12)
 
 
 @pytest.mark.postgres
 async def test_a_dozen_turns_on_postgresql(postgres_schema: str) -> None:
-    await dozen_turns(settings_for(persistence="sql", database_url=postgres_schema))
+    roles = await dozen_turns(settings_for(persistence="sql", database_url=postgres_schema))
+    assert (roles.count("user"), roles.count("assistant")) == (12, 12)
 
 
 @pytest.mark.postgres

@@ -196,7 +196,8 @@ class TestSecretsAtStartUp:
         ids=["development", "32 bytes", "jwks only"],
     )
     def test_these_start(self, settings: dict[str, Any]) -> None:
-        create_app(container_for(settings_for(**settings), FixedClock()))
+        app = create_app(container_for(settings_for(**settings), FixedClock()))
+        assert app.state.services.tokens is not None
 
     @pytest.mark.parametrize(
         "settings",

@@ -62,7 +62,8 @@ async def test_a_generated_client_drives_the_whole_task_flow(
         flow = Flow(api, generated)
         async with flow.client:
             task_id, etag = await flow.create_list_and_get()
-            await flow.edit_complete_and_delete(task_id, etag)
+            gone = await flow.edit_complete_and_delete(task_id, etag)
+    assert (gone.status, gone.type_) == (404, "/problems/not-found")
 
 
 class Flow:
@@ -97,7 +98,8 @@ class Flow:
         assert fetched.parsed.to_dict() == task.to_dict()
         return task.id, fetched.headers["ETag"]
 
-    async def edit_complete_and_delete(self, task_id: int, etag: str) -> None:
+    async def edit_complete_and_delete(self, task_id: int, etag: str) -> Any:
+        """Edit, a stale edit (412), complete, delete; the answer to reading it again."""
         models, tasks, client, user = self.models, self.tasks, self.client, self.user
         edit = models.TaskUpdate(title="Pay the rent")
         patched = await tasks["patch"].asyncio(
@@ -114,7 +116,7 @@ class Flow:
         assert deleted.status_code == 204
         gone = await tasks["get"].asyncio(user, task_id, client=client)
         assert isinstance(gone, models.Problem)
-        assert gone.status == 404
+        return gone
 
 
 _OPERATIONS = ("create", "list", "get", "patch", "complete", "delete")

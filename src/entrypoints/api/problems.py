@@ -76,3 +76,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+# The problems every route of the user API may answer, for `problem_responses(...)`.
+AUTHENTICATED_PROBLEMS = (401, 403, 429, 503)
+"""Any `/api/{user_id}/...` route: no or bad token, another user's path, rate limit, outage."""
+WRITING_PROBLEMS = (*AUTHENTICATED_PROBLEMS, 400, 413, 415, 422)
+"""A route with a JSON body: malformed, too large, not JSON, invalid fields."""

@@ -22,7 +22,7 @@ from domain.conversations import NewMessage
 from entrypoints.api import idempotency
 from entrypoints.api.deps import CallerDep
 from entrypoints.api.openapi import REPLAYED, response_headers
-from entrypoints.api.problems import problem_responses
+from entrypoints.api.problems import AUTHENTICATED_PROBLEMS, WRITING_PROBLEMS, problem_responses
 from entrypoints.api.responses import json_response
 from entrypoints.api.schemas.conversations import (
     ConversationCreate,
@@ -38,8 +38,8 @@ from entrypoints.api.schemas.strict import whole_only
 
 router = APIRouter(prefix="/api/{user_id}/conversations", tags=["conversations"])
 
-_AUTH: Final = (401, 403, 429, 503)
-_WRITE: Final = (*_AUTH, 400, 413, 415, 422)
+_AUTH: Final = AUTHENTICATED_PROBLEMS
+_WRITE: Final = WRITING_PROBLEMS
 _PAGED: Final = response_headers(optional=("Link",))
 # Path first: FastAPI then documents the bounds as minimum and maximum.
 ConversationIdPath = Annotated[

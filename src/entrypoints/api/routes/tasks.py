@@ -24,7 +24,7 @@ from domain.tasks import ID_MAX, Task, TaskPatch
 from entrypoints.api import idempotency
 from entrypoints.api.deps import Caller, CallerDep
 from entrypoints.api.openapi import REPLAYED, response_headers
-from entrypoints.api.problems import problem_responses
+from entrypoints.api.problems import AUTHENTICATED_PROBLEMS, WRITING_PROBLEMS, problem_responses
 from entrypoints.api.responses import JsonResponse, json_response, task_json
 from entrypoints.api.schemas.listing import TaskListParams
 from entrypoints.api.schemas.strict import whole_only
@@ -38,8 +38,8 @@ from entrypoints.api.schemas.tasks import (
 
 router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
 
-_AUTH: Final = (401, 403, 429, 503)
-_WRITE: Final = (*_AUTH, 400, 413, 415, 422)
+_AUTH: Final = AUTHENTICATED_PROBLEMS
+_WRITE: Final = WRITING_PROBLEMS
 _ONE: Final = (*_WRITE, 404, 412)
 
 IfMatch = Annotated[
