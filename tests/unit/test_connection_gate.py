@@ -115,3 +115,108 @@ async def test_slow_statements_do_not_open_the_circuit(gate: ConnectionGate) -> 
         gate.failed(FailureKind.STATEMENT_TIMEOUT)
         gate.failed(FailureKind.CONFLICT)
     assert not gate.is_open
+
+
+class FakeConnection:
+    """What `run` hands its work: a connection that is closed when the block ends."""
+
+    def __init__(self, closed: list[str]) -> None:
+        self.closed = closed
+
+    def __enter__(self) -> FakeConnection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.closed.append("sync")
+
+    async def __aenter__(self) -> FakeConnection:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.closed.append("async")
+
+    async def run_sync(self, work: Any) -> Any:
+        return work(self)
+
+
+class FakeSyncEngine:
+    def __init__(self, engine: FakeBothEngine) -> None:
+        self.engine = engine
+
+    def connect(self) -> FakeConnection:
+        return self.engine.take()
+
+
+class FakeBothEngine:
+    """An AsyncEngine's two ways in: `sync_engine.connect()` (run's one greenlet) and
+    `connect()` (its retries). Refuses `refusals` connects, then hands out connections."""
+
+    def __init__(self, refusals: int = 0) -> None:
+        self.refusals = refusals
+        self.attempts = 0
+        self.closed: list[str] = []
+        self.sync_engine = FakeSyncEngine(self)
+
+    def take(self) -> FakeConnection:
+        self.attempts += 1
+        if self.attempts <= self.refusals:
+            raise ConnectionRefusedError(111, "Connect call failed")
+        return FakeConnection(self.closed)
+
+    async def connect(self) -> FakeConnection:
+        return self.take()
+
+
+def work_on(connection: FakeConnection) -> str:
+    return f"worked on {type(connection).__name__}"
+
+
+async def test_run_does_its_work_in_one_connection_and_gives_it_back(
+    gate: ConnectionGate,
+) -> None:
+    engine = FakeBothEngine()
+    assert await gate.run(engine, work_on) == "worked on FakeConnection"  # type: ignore[arg-type]
+    assert engine.attempts == 1
+    assert engine.closed == ["sync"]
+
+
+async def test_run_retries_a_refused_connect_then_works(gate: ConnectionGate) -> None:
+    engine = FakeBothEngine(refusals=1)
+    assert await gate.run(engine, work_on) == "worked on FakeConnection"  # type: ignore[arg-type]
+    assert engine.attempts == 2
+    assert engine.closed == ["async"]  # the retry's connection, given back too
+
+
+async def test_run_fails_as_connect_does_and_opens_the_circuit(
+    gate: ConnectionGate, seen: list[FailureKind]
+) -> None:
+    engine = FakeBothEngine(refusals=10**6)
+    for _ in range(FAILURES_TO_OPEN):
+        with pytest.raises(DatabaseUnavailableError) as failed:
+            await gate.run(engine, work_on)  # type: ignore[arg-type]
+        assert failed.value.kind is FailureKind.REFUSED
+    assert engine.attempts == FAILURES_TO_OPEN * CONNECT_ATTEMPTS
+    assert gate.is_open
+    with pytest.raises(DatabaseUnavailableError, match="circuit open"):
+        await gate.run(engine, work_on)  # type: ignore[arg-type]
+    assert engine.attempts == FAILURES_TO_OPEN * CONNECT_ATTEMPTS  # failed fast
+    assert seen[-1] is FailureKind.CIRCUIT_OPEN
+
+
+async def test_a_probe_whose_work_fails_still_closes_the_circuit(
+    gate: ConnectionGate, clock: FakeClock
+) -> None:
+    """The connect is what the circuit is about; the work's own error is the caller's."""
+    engine = FakeBothEngine(refusals=FAILURES_TO_OPEN * CONNECT_ATTEMPTS)
+    for _ in range(FAILURES_TO_OPEN):
+        with pytest.raises(DatabaseUnavailableError):
+            await gate.run(engine, work_on)  # type: ignore[arg-type]
+    clock.now += MAX_OPEN_S * 2
+
+    def broken(_: FakeConnection) -> str:
+        raise LookupError("the work's own error")
+
+    with pytest.raises(LookupError, match="own error"):
+        await gate.run(engine, broken)  # type: ignore[arg-type]
+    assert not gate.is_open
+    assert engine.closed == ["sync"]
