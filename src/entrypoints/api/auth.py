@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from application.errors import StorageUnavailableError
@@ -29,11 +28,14 @@ INVALID: Final = "The bearer token is not valid."
 _CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
 _GUARDED: Final = ("/api/", "/mcp/")
 
-bearer_scheme = HTTPBearer(
-    auto_error=False,
-    description="A JWT whose `sub` is the user (HS256 with the shared secret, or EdDSA, ES256 "
+# Declared in the OpenAPI schema (entrypoints.api.openapi) for every guarded operation;
+# checked here, once per request, not by a FastAPI dependency.
+BEARER_SCHEME: Final = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A JWT whose `sub` is the user (HS256 with the shared secret, or EdDSA, ES256 "
     "or RS256 with the identity provider's JWKS), or a Better Auth session token when enabled.",
-)
+}
 
 
 class NotAuthenticatedError(Exception):
@@ -114,18 +116,12 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
 
-async def caller_id(
-    scope: Scope,
-    credentials: HTTPAuthorizationCredentials | None,
-    authenticator: Authenticator,
-    path_user: str,
-) -> str:
-    """The caller's user id: the subject AuthMiddleware verified (or, in an app without it,
-    the token checked here). Raises NotAuthenticatedError or ForeignPathError."""
+def caller_id(scope: Scope, path_user: str) -> str:
+    """The caller's user id: the subject AuthMiddleware verified (every app has it, outside
+    the router). Raises NotAuthenticatedError or ForeignPathError."""
     subject = scope.get("state", {}).get(USER_STATE)
     if not isinstance(subject, str):
-        token = None if credentials is None else credentials.credentials
-        subject = await authenticate(token, authenticator)
+        raise NotAuthenticatedError(REQUIRED)
     if subject != path_user:
         raise ForeignPathError
     return subject

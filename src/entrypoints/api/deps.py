@@ -12,12 +12,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials
 
 from application.chat import ChatTurn
 from application.idempotency import Idempotency
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from entrypoints.api.auth import bearer_scheme, caller_id
+from entrypoints.api.auth import caller_id
 from entrypoints.identity import Authenticator
 
 
@@ -62,10 +61,8 @@ async def _caller(
             description="Must equal the token's `sub` (at most 255 characters, no controls).",
         ),
     ],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller:
-    services: Services = request.app.state.services
-    return Caller(await caller_id(request.scope, credentials, services.tokens, user_id), services)
+    return Caller(caller_id(request.scope, user_id), request.app.state.services)
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]

@@ -10,6 +10,7 @@ from typing import Any, Final
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from entrypoints.api.auth import BEARER_SCHEME, guarded
 from entrypoints.api.problems import PROBLEM_MEDIA_TYPE
 
 _TEXT: Final = {"type": "string"}
@@ -49,6 +50,7 @@ REPLAYED: Final = ("Idempotent-Replayed",)
 _BY_STATUS: Final = {"401": ("WWW-Authenticate",), "429": ("Retry-After",), "503": ("Retry-After",)}
 _METHODS: Final = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 _UNUSED: Final = ("HTTPValidationError", "ValidationError")
+_BEARER: Final = "HTTPBearer"  # the name FastAPI gave the scheme; clients may know it by it
 
 
 def response_headers(*required: str, optional: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -78,13 +80,18 @@ def install_exact_schema(app: FastAPI) -> None:
 
 
 def refine(schema: dict[str, Any]) -> dict[str, Any]:
-    """Request ids and status-bound headers on every response, problem+json alone on errors;
-    FastAPI's default validation-error schemas dropped once nothing refers to them."""
-    for path in schema.get("paths", {}).values():
+    """Request ids and status-bound headers on every response, problem+json alone on errors,
+    the bearer scheme on every guarded operation; FastAPI's default validation-error schemas
+    dropped once nothing refers to them."""
+    for url, path in schema.get("paths", {}).items():
         for method, operation in path.items():
             if method in _METHODS:
+                if guarded(url):
+                    operation.setdefault("security", []).append({_BEARER: []})
                 for status, response in operation.get("responses", {}).items():
                     _refine_response(status, response)
+    schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes[_BEARER] = BEARER_SCHEME
     schemas = schema.get("components", {}).get("schemas", {})
     for name in _UNUSED:
         if f'"#/components/schemas/{name}"' not in json.dumps(schema.get("paths", {})):
