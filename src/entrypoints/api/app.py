@@ -74,6 +74,9 @@ def create_app(container: Container) -> FastAPI:
         docs_url=None,  # served by routes.docs, with no CDN
         redoc_url=None,
         middleware=_middleware(settings, services, metrics, limit),
+        # FastAPI's OpenTelemetry bridge asks the global OTel providers whether they are
+        # configured on every request; this service's metrics are Prometheus (/metrics).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     app.state.services = services
