@@ -147,10 +147,7 @@ class SqlUnitOfWork:
         """In autocommit each statement is a transaction of its own: it takes a pooled
         connection and gives it back at once, in one trip through the gate (the rows are
         buffered by then). Retried as the first statement of a unit is."""
-
-        def run(connection: Connection) -> Result[Any]:
-            return connection.execute(statement, parameters)
-
+        run = _executing(statement, parameters)
         with self._translated():
             try:
                 return await self._run_alone(run)
@@ -183,9 +180,7 @@ class SqlUnitOfWork:
         async for attempt in retrying:
             with attempt:
                 if self._autocommit:
-                    return await self._run_alone(
-                        lambda connection: connection.execute(statement, parameters)
-                    )
+                    return await self._run_alone(_executing(statement, parameters))
                 connection = await self._connect()
                 if connection.in_transaction():
                     await connection.rollback()
@@ -255,3 +250,14 @@ class SqlUnitOfWork:
             with suppress(Exception):
                 await connection.invalidate()
                 await connection.close()
+
+
+def _executing(
+    statement: Executable, parameters: dict[str, Any] | None
+) -> Callable[[Connection], Result[Any]]:
+    """What an autocommit unit hands the gate: the statement, run on whichever connection."""
+
+    def run(connection: Connection) -> Result[Any]:
+        return connection.execute(statement, parameters)
+
+    return run
